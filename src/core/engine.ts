@@ -1,0 +1,318 @@
+import createDebug from 'debug';
+import { type Clock, systemClock } from './clock';
+import type { DriverAdapter } from './driver-adapter';
+import { guardEmit } from './emit';
+import {
+  type FailoverPoolError,
+  type NodeUnavailableReason,
+  NoPrimaryError,
+  PoolEndedError,
+  WriteOutcomeUnknownError,
+} from './errors';
+import type { EmitFailoverEvent } from './events';
+import { Monitor } from './monitor';
+import type { NodeAddress, NodeView } from './node';
+import { type NodePool, NodeRetiredError } from './node-pool';
+import type { ResolvedFailoverOptions, ResolvedMonitorOptions } from './options';
+import { decide, type Operation } from './retry';
+import { Router } from './router';
+import type { TopologySnapshot } from './topology';
+
+const debug = createDebug('failover-pool:engine');
+
+/** A connection the caller holds on to, and the node it is pinned to. */
+export interface Pinned<Connection> {
+  readonly connection: Connection;
+  readonly node: NodeView;
+}
+
+/** How a statement on a pinned connection ended, and which connection the caller holds now. */
+export type PinnedOutcome<T, Connection> =
+  | { readonly ok: true; readonly result: T; readonly pinned: Pinned<Connection> }
+  | { readonly ok: false; readonly error: unknown; readonly pinned: Pinned<Connection> | undefined };
+
+/**
+ * The failover engine, the same for every driver: a monitor that keeps the topology, a router
+ * that waits for a primary, one pool per node, and the retry loop that re-runs only what
+ * certainly did not run. Driver facades are thin layers over `run` and `acquire`.
+ */
+export class FailoverEngine<Connection> {
+  private readonly monitor: Monitor;
+  private readonly router: Router;
+  private readonly pools = new Map<string, NodePool<Connection>>();
+  private readonly nodes: readonly NodeAddress[];
+  private readonly emit: EmitFailoverEvent;
+  private ended = false;
+  private endPromise: Promise<void> | undefined;
+  /** The primary (or 'split-brain') for which every other node's pool was last retired. */
+  private retiredFor: string | undefined;
+
+  constructor(
+    nodes: readonly NodeAddress[],
+    private readonly adapter: DriverAdapter<Connection>,
+    private readonly options: ResolvedFailoverOptions,
+    monitorOptions: ResolvedMonitorOptions,
+    emit: EmitFailoverEvent,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.nodes = nodes;
+    this.emit = guardEmit(emit);
+    this.monitor = new Monitor(
+      nodes,
+      adapter.probe,
+      monitorOptions,
+      clock,
+      this.emit,
+      (snapshot, fatal) => this.onSnapshot(snapshot, fatal),
+      (error) => adapter.classify(error, undefined) === 'application',
+    );
+    this.router = new Router(this.monitor.current(), options, clock, (n) => this.monitor.setWaiting(n));
+  }
+
+  start(): void {
+    this.monitor.start();
+  }
+
+  topology(): TopologySnapshot {
+    return this.monitor.current();
+  }
+
+  get waitingCount(): number {
+    return this.router.waitingCount;
+  }
+
+  /**
+   * Runs `work` on a connection to the primary. A failure that certainly did not apply the work
+   * (read-only node, connect failed, never sent, rolled back by a shutdown) is re-run on the
+   * current primary; a write whose connection died after sending becomes WriteOutcomeUnknownError
+   * unless `operation.reRunnable`; anything else reaches the caller unchanged. A connection that saw
+   * any error is closed rather than pooled, as pg.Pool does (a timed-out query may still be running).
+   */
+  async run<T>(
+    operation: Operation,
+    work: (connection: Connection, node: NodeView) => Promise<T>,
+  ): Promise<T> {
+    const outcome = await this.execute(operation, work, undefined);
+    if (!outcome.ok) {
+      if (outcome.pinned) this.poolFor(outcome.pinned.node).release(outcome.pinned.connection, true);
+      throw outcome.error;
+    }
+    this.poolFor(outcome.pinned.node).release(outcome.pinned.connection, false);
+    return outcome.result;
+  }
+
+  /**
+   * The first statement on a pinned connection, under the same re-run rules as `run` (nothing ran on
+   * the connection before, so nothing of the session is lost by moving to a fresh one). Hands back
+   * the connection the statement ran on, or none when it is gone.
+   */
+  runPinned<T>(
+    operation: Operation,
+    start: Pinned<Connection>,
+    work: (connection: Connection, node: NodeView) => Promise<T>,
+  ): Promise<PinnedOutcome<T, Connection>> {
+    return this.execute(operation, work, start);
+  }
+
+  private async execute<T>(
+    operation: Operation,
+    work: (connection: Connection, node: NodeView) => Promise<T>,
+    start: Pinned<Connection> | undefined,
+  ): Promise<PinnedOutcome<T, Connection>> {
+    const deadline = this.clock.now() + this.options.waitForPrimaryMs;
+    let lastError: unknown;
+    let current = start;
+    for (let attempt = 1; ; attempt++) {
+      if (!current) {
+        const opened = await this.connectToPrimary(deadline, attempt, lastError);
+        current = { connection: opened.connection, node: opened.node };
+        attempt = opened.attempt;
+      }
+      const { connection, node } = current;
+      try {
+        return { ok: true, result: await work(connection, node), pinned: current };
+      } catch (error) {
+        const kind = this.adapter.classify(error, connection);
+        const decision = decide(kind, operation);
+        if (decision.action === 'surface') return { ok: false, error, pinned: current };
+        this.poolFor(node).release(connection, true);
+        current = undefined;
+        this.monitor.reportFailure(node.name, error);
+        if (decision.action === 'outcome-unknown') {
+          const what =
+            kind === 'timed-out'
+              ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
+              : 'was lost after the write was sent; it may or may not have been applied';
+          const unknown = new WriteOutcomeUnknownError(
+            `The statement on ${node.name} ${what}, so it was not re-run. Check before repeating it, or mark ` +
+              'the query `idempotent: true` if running it twice is harmless.',
+            { host: node.host, port: node.port, role: node.role, attempt, cause: error },
+          );
+          return { ok: false, error: unknown, pinned: undefined };
+        }
+        lastError = error;
+        try {
+          await this.beforeRetry(attempt, node, decision.reason, error);
+        } catch (exhausted) {
+          return { ok: false, error: exhausted, pinned: undefined };
+        }
+      }
+    }
+  }
+
+  /**
+   * A connection to the primary that the caller keeps (pinned). Only opening it is retried; what
+   * the caller runs on it later is not.
+   */
+  async acquire(): Promise<Pinned<Connection>> {
+    const deadline = this.clock.now() + this.options.waitForPrimaryMs;
+    const { connection, node } = await this.connectToPrimary(deadline, 1, undefined);
+    return { connection, node };
+  }
+
+  /** Gives back a pinned connection; destroyed when broken or when its node is no longer primary. */
+  release(node: NodeView, connection: Connection, broken: boolean): void {
+    const pool = this.pools.get(node.name);
+    if (!pool) return;
+    pool.release(connection, broken || this.pinnedStatus(node.name) !== null);
+  }
+
+  /** Null while `nodeName` is still the primary; otherwise why a pinned connection must not be used. */
+  pinnedStatus(nodeName: string): NodeUnavailableReason | null {
+    const snapshot = this.monitor.current();
+    if (snapshot.primary?.name === nodeName) return null;
+    const view = snapshot.nodes.find((n) => n.name === nodeName);
+    if (!view?.healthy) return 'down';
+    if (view.excluded === 'stale-primary' || view.excluded === 'split-brain') return 'superseded';
+    if (view.suspect && view.writable && !view.excluded) return null;
+    if (!view.writable) return 'demoted';
+    return 'superseded';
+  }
+
+  /** A failure seen outside `run` (on a pinned connection) that says the node may be gone. */
+  reportFailure(nodeName: string, error: unknown): void {
+    this.monitor.reportFailure(nodeName, error);
+  }
+
+  /** Stops the monitor, fails waiting callers, and closes every connection. */
+  end(): Promise<void> {
+    if (!this.endPromise) {
+      this.ended = true;
+      this.router.rejectAll(new PoolEndedError());
+      this.endPromise = (async () => {
+        await this.monitor.stop();
+        await Promise.all([this.adapter.close(), ...[...this.pools.values()].map((p) => p.end())]);
+      })();
+    }
+    return this.endPromise;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private async connectToPrimary(
+    deadline: number,
+    firstAttempt: number,
+    previousError: unknown,
+  ): Promise<{ connection: Connection; node: NodeView; pool: NodePool<Connection>; attempt: number }> {
+    let lastError = previousError;
+    for (let attempt = firstAttempt; ; attempt++) {
+      if (this.ended) throw new PoolEndedError();
+      if (attempt > this.options.maxAttempts) throw this.attemptsExhausted(attempt - 1, lastError);
+      const node = this.router.current() ?? (await this.waitForPrimary(deadline, attempt, lastError));
+      const pool = this.poolFor(node);
+      try {
+        const connection = await pool.acquire();
+        // Opening a connection can outlast the node's time as primary (it hung, and came back after
+        // another node was promoted): a connection to anything but the primary now is not used.
+        if (this.monitor.current().primary?.name !== node.name) {
+          pool.release(connection, true);
+          throw new NodeRetiredError(node.name);
+        }
+        return { connection, node, pool, attempt };
+      } catch (error) {
+        const kind =
+          error instanceof NodeRetiredError ? 'connect-failed' : this.adapter.classify(error, undefined);
+        if (kind === 'application') throw error; // e.g. wrong password: re-running cannot help
+        this.monitor.reportFailure(node.name, error);
+        lastError = error;
+        await this.beforeRetry(attempt, node, kind === 'read-only' ? 'read-only' : 'connect-failed', error);
+      }
+    }
+  }
+
+  private async waitForPrimary(deadline: number, attempt: number, lastError: unknown): Promise<NodeView> {
+    try {
+      return await this.router.primary(deadline);
+    } catch (error) {
+      // Give the caller the failure that started the wait, not just "no primary".
+      if (error instanceof NoPrimaryError && lastError !== undefined) {
+        throw new NoPrimaryError(error.reason, error.message, error.waitedMs, { attempt, cause: lastError });
+      }
+      throw error;
+    }
+  }
+
+  private async beforeRetry(
+    attempt: number,
+    node: NodeView,
+    reason: RetryReason,
+    error: unknown,
+  ): Promise<void> {
+    if (attempt >= this.options.maxAttempts) throw this.attemptsExhausted(attempt, error);
+    const delayMs = Math.max(0, this.options.retryDelayMs(attempt));
+    debug('retry %d on %s after %s (%d ms)', attempt, node.name, reason, Math.round(delayMs));
+    this.emit('retry', { attempt, node: node.name, reason, error, delayMs });
+    if (delayMs > 0) await new Promise<void>((resolve) => this.clock.setTimer(resolve, delayMs, true));
+  }
+
+  private attemptsExhausted(attempts: number, cause: unknown): FailoverPoolError {
+    return new NoPrimaryError(
+      'attempts',
+      `Gave up after ${attempts} tries (failover.maxAttempts); none of them was applied. ` +
+        'The last failure is the cause.',
+      0,
+      { attempt: attempts, cause },
+    );
+  }
+
+  private poolFor(node: NodeAddress): NodePool<Connection> {
+    let pool = this.pools.get(node.name);
+    if (!pool) {
+      pool = this.adapter.createNodePool(node);
+      this.pools.set(node.name, pool);
+    }
+    return pool;
+  }
+
+  private onSnapshot(snapshot: TopologySnapshot, fatal: unknown): void {
+    this.router.update(snapshot, fatal);
+    this.retireOthers(snapshot);
+  }
+
+  /**
+   * Once another node is primary (or a split brain is seen), every connection to any other node is
+   * closed, checked out ones included: a write in flight on an old primary that hangs and comes back
+   * must not complete there unnoticed.
+   */
+  private retireOthers(snapshot: TopologySnapshot): void {
+    const keep = snapshot.primary?.name ?? null;
+    // No primary and no split brain: nothing decided yet. A primary that hangs may come back as
+    // the primary, so its connections stay until a successor is known.
+    if (keep === null && snapshot.splitBrain === undefined) return;
+    const key = keep ?? 'split-brain';
+    if (key === this.retiredFor) return;
+    this.retiredFor = key;
+    for (const node of this.nodes) {
+      if (node.name === keep) continue;
+      const pool = this.pools.get(node.name);
+      if (pool) {
+        debug('retiring connections to %s (primary is now %s)', node.name, keep ?? 'undecided');
+        pool.retire();
+      }
+    }
+  }
+}
+
+type RetryReason = 'read-only' | 'connect-failed' | 'not-sent' | 'terminated' | 'connection-lost';

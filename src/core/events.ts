@@ -1,0 +1,112 @@
+import type { ClusterMismatchError } from './errors';
+import type { TopologySnapshot } from './topology';
+
+/** A new primary was found. */
+export interface PrimaryChangedEvent {
+  /** The previous primary (`host:port`), or null at start-up. */
+  readonly from: string | null;
+  readonly to: string;
+  /** The new primary's generation (PostgreSQL timeline). */
+  readonly generation: number;
+  /**
+   * Milliseconds from the moment the pool first saw the previous primary fail (a failed query or
+   * probe) to the moment it found this one: the write outage as the pool saw it. Absent at start-up.
+   */
+  readonly detectedAfterMs?: number;
+  readonly topology: TopologySnapshot;
+}
+
+/** The primary is gone and no successor is known yet: writes wait (up to `failover.waitForPrimaryMs`). */
+export interface PrimaryLostEvent {
+  readonly from: string;
+  readonly reason: string;
+  readonly topology: TopologySnapshot;
+}
+
+export interface NodeDownEvent {
+  readonly node: string;
+  readonly error: Error;
+}
+
+export interface NodeUpEvent {
+  readonly node: string;
+  readonly role: 'primary' | 'replica';
+}
+
+/** An operation is re-run because it certainly did not take effect (or was marked safe to re-run). */
+export interface RetryEvent {
+  /** The try that failed: 1 for the first. */
+  readonly attempt: number;
+  readonly node: string;
+  readonly reason: 'read-only' | 'connect-failed' | 'not-sent' | 'terminated' | 'connection-lost';
+  readonly error: unknown;
+  readonly delayMs: number;
+}
+
+/**
+ * Why `pool.transaction` runs its function again: a conflict the database resolved by rolling the
+ * transaction back (`serialization-failure`, `deadlock`, `lock-timeout`), a node failure before COMMIT
+ * was sent (the transaction died with its connection), or a COMMIT whose connection died and whose
+ * idempotency key is not on the primary (`commit-not-applied`). `idempotency-table-missing`: the
+ * key's table was not on the node (created again before the re-run).
+ */
+export type TransactionRetryReason =
+  | 'serialization-failure'
+  | 'deadlock'
+  | 'lock-timeout'
+  | 'read-only'
+  | 'connect-failed'
+  | 'not-sent'
+  | 'terminated'
+  | 'connection-lost'
+  | 'commit-not-applied'
+  | 'idempotency-key-exists'
+  | 'idempotency-table-missing';
+
+/** A transaction was rolled back (or certainly not committed) and its function runs again. */
+export interface TransactionRetryEvent {
+  /** The attempt that failed: 1 for the first. */
+  readonly attempt: number;
+  readonly node: string;
+  readonly reason: TransactionRetryReason;
+  readonly error: unknown;
+  readonly delayMs: number;
+  /** The transaction's idempotency key, if it has one. */
+  readonly idempotencyKey?: string;
+}
+
+/** Two nodes accept writes. `resolvedTo` is the one kept (newer generation), or null: writes stop. */
+export interface SplitBrainEvent {
+  readonly nodes: readonly string[];
+  readonly resolvedTo: string | null;
+  readonly topology: TopologySnapshot;
+}
+
+export interface ClusterMismatchEvent {
+  readonly node: string;
+  readonly error: ClusterMismatchError;
+}
+
+/**
+ * The events every failover-pool pool emits besides its driver's own, as an event -> arguments map
+ * (the shape Node's typed `EventEmitter<T>` takes, so facades can extend the emitter their driver's
+ * pool extends and stay assignable to it).
+ */
+export interface FailoverEvents {
+  primaryChanged: [event: PrimaryChangedEvent];
+  primaryLost: [event: PrimaryLostEvent];
+  nodeDown: [event: NodeDownEvent];
+  nodeUp: [event: NodeUpEvent];
+  retry: [event: RetryEvent];
+  transactionRetry: [event: TransactionRetryEvent];
+  splitBrain: [event: SplitBrainEvent];
+  clusterMismatch: [event: ClusterMismatchEvent];
+  /** The cluster's shape changed (roles, health, primary; not mere position moves). */
+  topology: [snapshot: TopologySnapshot];
+}
+
+/** How the core emits: a facade hands in its own emitter's `emit`. */
+export type EmitFailoverEvent = <K extends keyof FailoverEvents>(
+  event: K,
+  ...args: FailoverEvents[K]
+) => void;

@@ -1,0 +1,324 @@
+import createDebug from 'debug';
+import { type Clock, sleep } from './clock';
+import { ClusterMismatchError } from './errors';
+import type { EmitFailoverEvent } from './events';
+import type { NodeAddress, NodeProbe } from './node';
+import type { ResolvedMonitorOptions } from './options';
+import {
+  deriveTopology,
+  type NodeHealth,
+  structuralKey,
+  type TopologyMemory,
+  type TopologySnapshot,
+} from './topology';
+
+const debug = createDebug('failover-pool:monitor');
+
+/**
+ * Asks one node about itself. Must give up (and drop its connection) when `signal` aborts: the
+ * monitor aborts a probe that outlives `monitor.timeoutMs`.
+ */
+export type ProbeFn = (node: NodeAddress, signal: AbortSignal) => Promise<NodeProbe>;
+
+export class ProbeTimeoutError extends Error {
+  constructor(node: NodeAddress, ms: number) {
+    super(`Probe of ${node.name} got no answer within ${ms} ms (monitor.timeoutMs)`);
+    this.name = 'ProbeTimeoutError';
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface NodeState extends Mutable<NodeHealth> {
+  /** When a query last failed on this node; a probe must start after it to clear the suspicion. */
+  suspectedAt: number;
+  /** Interrupts the node's sleep so it is probed at once. */
+  wake: AbortController;
+  everAnswered: boolean;
+  /** The last probe error, when it is one that waiting cannot cure. */
+  fatalError: unknown;
+}
+
+/**
+ * Probes every node on its own loop (a hung node never delays the others), keeps the latest
+ * immutable TopologySnapshot, and emits the cluster's events. Probes run every `intervalMs`, and
+ * every `fastIntervalMs` while a failure is suspected, callers wait for a primary, or the topology
+ * changed less than `settleMs` ago.
+ */
+export class Monitor {
+  private readonly states: NodeState[];
+  private snapshot: TopologySnapshot;
+  private memory: TopologyMemory = { generation: 0 };
+  private lastKey = '';
+  private fastUntil = 0;
+  private waiters = 0;
+  private stopped = true;
+  private stopping = new AbortController();
+  private loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<AbortController>();
+  private lastPrimary: string | null = null;
+  private primaryLostAt: number | undefined;
+  private readonly reportedMismatch = new Set<string>();
+  private lastSplitBrain = '';
+
+  constructor(
+    nodes: readonly NodeAddress[],
+    private readonly probe: ProbeFn,
+    private readonly options: ResolvedMonitorOptions,
+    private readonly clock: Clock,
+    private readonly emit: EmitFailoverEvent,
+    private readonly onSnapshot: (snapshot: TopologySnapshot, fatal: unknown) => void,
+    /** Whether a probe error is one that waiting cannot cure (wrong password, no such database). */
+    private readonly isFatal: (error: unknown) => boolean = () => false,
+  ) {
+    this.states = nodes.map((address) => ({
+      address,
+      healthy: false,
+      suspect: false,
+      suspectedAt: Number.NEGATIVE_INFINITY,
+      wake: new AbortController(),
+      everAnswered: false,
+      known: false,
+      fatalError: undefined,
+    }));
+    this.snapshot = deriveTopology(this.states, this.memory, 0).snapshot;
+  }
+
+  current(): TopologySnapshot {
+    return this.snapshot;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.stopping = new AbortController();
+    this.fastUntil = this.clock.now() + this.options.settleMs;
+    this.loops = this.states.map((state) => this.loop(state));
+  }
+
+  /** Stops every loop; a probe under way is aborted, not awaited. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping.abort();
+    for (const controller of this.inFlight) controller.abort();
+    for (const state of this.states) state.wake.abort();
+    await Promise.all(this.loops);
+  }
+
+  /**
+   * A query on `node` failed in a way that says the node may be gone or demoted: stop routing to it
+   * until a probe that started after now says otherwise, and probe everything fast.
+   */
+  reportFailure(nodeName: string, error: unknown): void {
+    const state = this.states.find((s) => s.address.name === nodeName);
+    if (!state || this.stopped) return;
+    debug('failure reported on %s: %s', nodeName, messageOf(error));
+    state.suspect = true;
+    state.suspectedAt = this.clock.now();
+    this.update(`query failed on ${nodeName}: ${messageOf(error)}`);
+    this.hurry();
+  }
+
+  /** Callers started (or stopped) waiting for a primary: probe fast while anyone waits. */
+  setWaiting(count: number): void {
+    const started = this.waiters === 0 && count > 0;
+    this.waiters = count;
+    if (started) this.hurry();
+  }
+
+  private hurry(): void {
+    this.fastUntil = Math.max(this.fastUntil, this.clock.now() + this.options.settleMs);
+    for (const state of this.states) {
+      state.wake.abort();
+    }
+  }
+
+  private async loop(state: NodeState): Promise<void> {
+    while (!this.stopped) {
+      await this.probeOnce(state);
+      if (this.stopped) break;
+      if (state.wake.signal.aborted) {
+        // Woken while probing: that probe may predate the news, so probe again almost at once
+        // (a few ms apart, so a storm of failure reports cannot turn into a busy loop).
+        state.wake = new AbortController();
+        await sleep(this.clock, Math.min(5, this.options.fastIntervalMs), this.stopping.signal);
+        continue;
+      }
+      await sleep(this.clock, this.nextDelay(), state.wake.signal);
+      if (state.wake.signal.aborted) state.wake = new AbortController();
+    }
+  }
+
+  private nextDelay(): number {
+    const fast = this.waiters > 0 || this.clock.now() < this.fastUntil;
+    const base = fast ? this.options.fastIntervalMs : this.options.intervalMs;
+    // +-10% so that many app instances do not probe in lock-step.
+    return base * (0.9 + Math.random() * 0.2);
+  }
+
+  private async probeOnce(state: NodeState): Promise<void> {
+    const started = this.clock.now();
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    const cancelTimer = this.clock.setTimer(
+      () => controller.abort(new ProbeTimeoutError(state.address, this.options.timeoutMs)),
+      this.options.timeoutMs,
+      false,
+    );
+    try {
+      const result = await Promise.race([
+        this.probe(state.address, controller.signal),
+        rejectOnAbort(controller.signal),
+      ]);
+      if (this.stopped) return;
+      this.onAnswer(state, result, started);
+    } catch (error) {
+      if (this.stopped) return;
+      this.onProbeFailure(state, controller.signal.aborted ? controller.signal.reason : error);
+    } finally {
+      cancelTimer();
+      this.inFlight.delete(controller);
+    }
+  }
+
+  private onAnswer(state: NodeState, probe: NodeProbe, started: number): void {
+    const wasHealthy = state.healthy;
+    state.probe = probe;
+    state.healthy = true;
+    state.probeMs = this.clock.now() - started;
+    state.lastError = undefined;
+    state.fatalError = undefined;
+    if (state.suspect && started >= state.suspectedAt) state.suspect = false;
+    const recovered = state.everAnswered;
+    state.everAnswered = true;
+    state.known = true;
+    if (!wasHealthy) {
+      debug('%s up as %s%s', state.address.name, probe.role, recovered ? ' (recovered)' : '');
+      this.emit('nodeUp', { node: state.address.name, role: probe.role });
+    }
+    this.update(`${state.address.name} answered`);
+  }
+
+  private onProbeFailure(state: NodeState, error: unknown): void {
+    const wasHealthy = state.healthy;
+    const firstFailure = !state.known;
+    state.healthy = false;
+    state.known = true;
+    state.lastError = messageOf(error);
+    // A probe that timed out says nothing about the configuration: the node may just be hung.
+    state.fatalError = !(error instanceof ProbeTimeoutError) && this.isFatal(error) ? error : undefined;
+    if (wasHealthy || firstFailure) {
+      debug('%s down: %s', state.address.name, state.lastError);
+      this.emit('nodeDown', { node: state.address.name, error: asError(error) });
+      this.hurry();
+    }
+    this.update(`${state.address.name} did not answer: ${state.lastError}`);
+  }
+
+  /** Derives a new snapshot and emits what changed. */
+  private update(reason: string): void {
+    const derived = deriveTopology(this.states, this.memory, this.snapshot.version + 1);
+    this.memory = derived.memory;
+    const snapshot = derived.snapshot;
+    this.snapshot = snapshot;
+    this.onSnapshot(snapshot, this.fatalError());
+
+    const key = structuralKey(snapshot);
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    this.hurry();
+    debug(
+      'topology: primary=%s generation=%d (%s)',
+      snapshot.primary?.name ?? 'none',
+      snapshot.generation,
+      reason,
+    );
+
+    this.emitMismatches(snapshot);
+    this.emitSplitBrain(snapshot);
+    this.emitPrimaryChange(snapshot, reason);
+    this.emit('topology', snapshot);
+  }
+
+  /**
+   * When every node has failed with an error that waiting cannot cure (all reject the password, say),
+   * that error: callers get it at once, as they would from pg.Pool, instead of after a long wait.
+   */
+  private fatalError(): unknown {
+    if (this.states.some((s) => s.healthy || !s.known)) return undefined;
+    return this.states.find((s) => s.fatalError !== undefined)?.fatalError;
+  }
+
+  private emitPrimaryChange(snapshot: TopologySnapshot, reason: string): void {
+    const now = snapshot.primary?.name ?? null;
+    if (now === null) {
+      if (this.lastPrimary !== null && this.primaryLostAt === undefined) {
+        this.primaryLostAt = this.clock.now();
+        this.emit('primaryLost', { from: this.lastPrimary, reason, topology: snapshot });
+      }
+      return;
+    }
+    if (now !== this.lastPrimary) {
+      const detectedAfterMs =
+        this.primaryLostAt === undefined ? undefined : this.clock.now() - this.primaryLostAt;
+      const event = {
+        from: this.lastPrimary,
+        to: now,
+        generation: snapshot.generation,
+        topology: snapshot,
+        ...(detectedAfterMs === undefined ? {} : { detectedAfterMs }),
+      };
+      this.lastPrimary = now;
+      this.primaryLostAt = undefined;
+      this.emit('primaryChanged', event);
+    } else {
+      // The same primary is back (a passing suspicion): nothing changed for the app.
+      this.primaryLostAt = undefined;
+    }
+  }
+
+  private emitSplitBrain(snapshot: TopologySnapshot): void {
+    const stale = snapshot.nodes.filter((n) => n.excluded === 'stale-primary').map((n) => n.name);
+    const writable =
+      snapshot.splitBrain ?? (stale.length > 0 && snapshot.primary ? [snapshot.primary.name, ...stale] : []);
+    const key = JSON.stringify(writable);
+    if (key === this.lastSplitBrain) return;
+    this.lastSplitBrain = key;
+    if (writable.length < 2) return;
+    const resolvedTo = snapshot.splitBrain ? null : (snapshot.primary?.name ?? null);
+    this.emit('splitBrain', { nodes: writable, resolvedTo, topology: snapshot });
+  }
+
+  private emitMismatches(snapshot: TopologySnapshot): void {
+    for (const node of snapshot.nodes) {
+      if (node.excluded !== 'cluster-mismatch' || this.reportedMismatch.has(node.name)) continue;
+      this.reportedMismatch.add(node.name);
+      const error = new ClusterMismatchError(snapshot.identity ?? '?', node.identity ?? '?', {
+        host: node.host,
+        port: node.port,
+        role: node.role,
+      });
+      this.emit('clusterMismatch', { node: node.name, error });
+    }
+  }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.includes(code)
+      ? `${error.message} (${code})`
+      : error.message;
+  }
+  return String(error);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

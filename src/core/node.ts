@@ -1,0 +1,65 @@
+import type { NodeRoleName } from './errors';
+
+/** One configured node. `name` is `host:port`, the key used everywhere else. */
+export interface NodeAddress {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What a node says about itself in one probe (the dialect turns its answer into this). */
+export interface NodeProbe {
+  readonly role: 'primary' | 'replica';
+  /** Accepts writes right now: primary and not read-only. */
+  readonly writable: boolean;
+  /**
+   * A number that grows with every promotion in the cluster (PostgreSQL: the timeline). Of two
+   * writable nodes, the one with the higher generation is the real primary.
+   */
+  readonly generation?: number;
+  /** Replication position as the engine prints it (PostgreSQL LSN `0/3000060`). */
+  readonly position?: string;
+  /** The position as a number, to compare nodes (PostgreSQL: LSN in bytes). */
+  readonly positionBytes?: bigint;
+  /** Identity of the cluster the node belongs to (PostgreSQL `system_identifier`). */
+  readonly identity?: string;
+  /** A replica's link to its primary, as the replica sees it. */
+  readonly replication?: ReplicationLink;
+  readonly serverVersion?: string;
+}
+
+export interface ReplicationLink {
+  /** The replica is receiving from a primary right now. */
+  readonly receiving: boolean;
+  readonly sourceHost?: string;
+  readonly sourcePort?: number;
+  /** Bytes received but not yet replayed (PostgreSQL), when known. */
+  readonly replayLagBytes?: number;
+  /** How far the replica's applier is behind, in seconds (MySQL `Seconds_Behind_Source`), when known. */
+  readonly lagSeconds?: number;
+}
+
+/** Why the router will not use a node even though it answers. */
+export type ExclusionReason = 'cluster-mismatch' | 'stale-primary' | 'split-brain';
+
+/** A node as the topology snapshot shows it. */
+export interface NodeView extends NodeAddress {
+  readonly role: NodeRoleName;
+  /** The last probe succeeded and no failure was reported since. */
+  readonly healthy: boolean;
+  readonly writable: boolean;
+  /** A query failed on this node after its last good probe; a new probe is under way. */
+  readonly suspect: boolean;
+  readonly excluded?: ExclusionReason;
+  readonly generation?: number;
+  readonly position?: string;
+  /** Bytes this node is behind the primary, when both positions are known. */
+  readonly lagBytes?: number;
+  readonly identity?: string;
+  readonly replication?: ReplicationLink;
+  readonly serverVersion?: string;
+  /** Round trip of the last successful probe. */
+  readonly probeMs?: number;
+  /** Message of the last probe failure while the node is not healthy. */
+  readonly lastError?: string;
+}

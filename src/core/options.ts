@@ -1,0 +1,100 @@
+import { ConfigError } from './errors';
+import { optionalNumber, rejectUnknownKeys, requireObject } from './validate';
+
+/** How the pool behaves while the primary changes. */
+export interface FailoverOptions {
+  /** How long a write waits for a primary to appear before `NoPrimaryError`. Default 30000. */
+  waitForPrimaryMs?: number;
+  /** Callers that may wait for a primary at once; beyond it, `NoPrimaryError` at once. Default 10000. */
+  maxWaiting?: number;
+  /** Tries per operation, the first included, before the last error is surfaced. Default 10. */
+  maxAttempts?: number;
+  /**
+   * Pause before re-run number `attempt` (1 = first re-run). Replaceable policy; the default is a
+   * jittered exponential backoff from 10 ms up to 500 ms. Re-runs mostly wait for the monitor to
+   * find the new primary anyway; this only keeps a node that keeps failing from being hammered.
+   */
+  retryDelayMs?: (attempt: number) => number;
+  /** Limit for opening a connection when the driver's own connect timeout is not set. Default 5000. */
+  connectTimeoutMs?: number;
+}
+
+/** How the monitor probes the nodes. */
+export interface MonitorOptions {
+  /** Pause between probes of a node while all is well. Default 1000. */
+  intervalMs?: number;
+  /** A probe (connect included) that takes longer marks the node down. Default 1000. */
+  timeoutMs?: number;
+  /** Pause between probes while a failure is suspected or callers wait for a primary. Default 50 (or intervalMs if smaller). */
+  fastIntervalMs?: number;
+  /** Fast probing goes on this long after the last change before the normal rhythm resumes. Default 3000. */
+  settleMs?: number;
+}
+
+export interface ResolvedFailoverOptions {
+  readonly waitForPrimaryMs: number;
+  readonly maxWaiting: number;
+  readonly maxAttempts: number;
+  readonly retryDelayMs: (attempt: number) => number;
+  readonly connectTimeoutMs: number;
+}
+
+export interface ResolvedMonitorOptions {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly fastIntervalMs: number;
+  readonly settleMs: number;
+}
+
+/** Jittered exponential backoff (full jitter on the upper half), as postgres.js does for reconnects. */
+export function defaultRetryDelayMs(attempt: number): number {
+  const ceiling = Math.min(500, 10 * 2 ** Math.max(0, attempt - 1));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+const FAILOVER_KEYS = ['waitForPrimaryMs', 'maxWaiting', 'maxAttempts', 'retryDelayMs', 'connectTimeoutMs'];
+const MONITOR_KEYS = ['intervalMs', 'timeoutMs', 'fastIntervalMs', 'settleMs'];
+
+export function resolveFailoverOptions(value: unknown): ResolvedFailoverOptions {
+  const o = value === undefined ? {} : requireObject(value, 'failover');
+  rejectUnknownKeys(o, FAILOVER_KEYS, 'failover');
+  const retryDelayMs = o.retryDelayMs ?? defaultRetryDelayMs;
+  if (typeof retryDelayMs !== 'function') {
+    throw new ConfigError('failover.retryDelayMs', 'expected a function (attempt) => milliseconds.');
+  }
+  return {
+    waitForPrimaryMs: optionalNumber(o.waitForPrimaryMs, 'failover.waitForPrimaryMs', 30_000, { min: 0 }),
+    maxWaiting: optionalNumber(o.maxWaiting, 'failover.maxWaiting', 10_000, { min: 0, integer: true }),
+    maxAttempts: optionalNumber(o.maxAttempts, 'failover.maxAttempts', 10, { min: 1, integer: true }),
+    retryDelayMs: retryDelayMs as (attempt: number) => number,
+    connectTimeoutMs: optionalNumber(o.connectTimeoutMs, 'failover.connectTimeoutMs', 5_000, {
+      min: 0,
+      exclusiveMin: true,
+    }),
+  };
+}
+
+export function resolveMonitorOptions(value: unknown): ResolvedMonitorOptions {
+  const o = value === undefined ? {} : requireObject(value, 'monitor');
+  rejectUnknownKeys(o, MONITOR_KEYS, 'monitor');
+  const positive = { min: 0, exclusiveMin: true };
+  const intervalMs = optionalNumber(o.intervalMs, 'monitor.intervalMs', 1_000, positive);
+  const resolved = {
+    intervalMs,
+    timeoutMs: optionalNumber(o.timeoutMs, 'monitor.timeoutMs', 1_000, positive),
+    fastIntervalMs: optionalNumber(
+      o.fastIntervalMs,
+      'monitor.fastIntervalMs',
+      Math.min(50, intervalMs),
+      positive,
+    ),
+    settleMs: optionalNumber(o.settleMs, 'monitor.settleMs', 3_000, { min: 0 }),
+  };
+  if (resolved.fastIntervalMs > resolved.intervalMs) {
+    throw new ConfigError(
+      'monitor.fastIntervalMs',
+      `must not exceed monitor.intervalMs (${resolved.intervalMs}), got ${resolved.fastIntervalMs}.`,
+    );
+  }
+  return resolved;
+}

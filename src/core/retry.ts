@@ -1,0 +1,53 @@
+/**
+ * The rule the whole library keeps: re-run only what certainly did not run (or what the caller
+ * declared safe to run twice). The dialect says what a failure means; this decides what to do.
+ */
+
+/** What a failure tells about the statement's fate. The dialect classifies; the core decides. */
+export type FailureKind =
+  /** Rejected because the node is read-only (PostgreSQL 25006, MySQL 1290/1836/1792): not applied. */
+  | 'read-only'
+  /** No connection could be opened: nothing was sent. */
+  | 'connect-failed'
+  /** The connection was already dead before the statement left: nothing was sent. */
+  | 'not-sent'
+  /** The server ended the session while running the statement and rolled it back (PostgreSQL 57P01). */
+  | 'terminated'
+  /** The connection died after the statement was sent: it may or may not have been applied. */
+  | 'connection-lost'
+  /**
+   * The app's own client-side limit (pg `query_timeout`, mysql2 `timeout`) ran out after the statement
+   * was sent: it may still be applied. A write is outcome-unknown; a read is not re-run (its caller's
+   * deadline has passed) and gets the driver's error.
+   */
+  | 'timed-out'
+  /** The application's own error (constraint, syntax, ...): reaches the caller unchanged. */
+  | 'application';
+
+export type Decision =
+  | { readonly action: 'retry'; readonly reason: Exclude<FailureKind, 'application' | 'timed-out'> }
+  | { readonly action: 'outcome-unknown' }
+  | { readonly action: 'surface' };
+
+export interface Operation {
+  /** A read, or a write the caller marked idempotent: running it twice does no harm. */
+  readonly reRunnable: boolean;
+}
+
+export function decide(kind: FailureKind, operation: Operation): Decision {
+  switch (kind) {
+    case 'application':
+      return { action: 'surface' };
+    case 'connection-lost':
+      return operation.reRunnable ? { action: 'retry', reason: kind } : { action: 'outcome-unknown' };
+    case 'timed-out':
+      return operation.reRunnable ? { action: 'surface' } : { action: 'outcome-unknown' };
+    default:
+      return { action: 'retry', reason: kind };
+  }
+}
+
+/** Every kind but the application's own errors says something is wrong with the node. */
+export function isNodeFailure(kind: FailureKind): boolean {
+  return kind !== 'application';
+}

@@ -1,0 +1,235 @@
+import type { NodeProbe, ReplicationLink } from '../core/node';
+import { withoutUndefined } from '../core/objects';
+import type { FailureKind } from '../core/retry';
+import type { Dialect, FailureContext, Row } from './dialect';
+import { classifyMysqlError, errnoOf } from './mysql-errors';
+import { type MysqlServerVersion, parseServerVersion, replicaStatusStatements } from './mysql-flavour';
+import { parseGtidList, takeoverSequence } from './mysql-gtid';
+
+/**
+ * MySQL and MariaDB, told apart by the version string.
+ *
+ * Role. A node is a replica while it replicates (an IO thread running or connecting, or an SQL
+ * thread running), whatever its `read_only` says: a replica left writable by mistake must never
+ * get the app's writes. Otherwise it is a primary, writable unless `read_only` (or MySQL's
+ * `super_read_only`) is on. Without the privilege to read the replica status (MariaDB SLAVE MONITOR,
+ * MySQL REPLICATION CLIENT) only `read_only` is left to go by.
+ *
+ * Generation. MySQL and MariaDB have no timeline. On MariaDB the generation is the GTID sequence at
+ * which the node took over (mysql-gtid.ts), so a returning old primary loses to the one promoted
+ * after it. On MySQL (GTIDs are per-server UUID sets, with no order between servers) there is none:
+ * of two writable nodes the one the replicas follow wins, and if that does not decide it, nobody gets
+ * writes (split brain).
+ *
+ * Identity. Neither engine has a cluster identifier (a server_uuid names one server, not its
+ * cluster), so no node is refused as "from another cluster". A foreign writable node is never
+ * followed by this cluster's replicas, so it loses to the real primary by the rules above, or
+ * stops writes as a split brain.
+ */
+
+/** Runs one statement on the probe connection and returns its rows. */
+export type RunStatement = (sql: string) => Promise<readonly Row[]>;
+
+/** What the probe learns once per probe connection: the server, and which statements work there. */
+export interface MysqlProbeMemory {
+  server?: MysqlServerVersion;
+  variablesIndex?: number;
+  replicaIndex?: number;
+  /** The account may not read the replica status; the role then comes from read_only alone. */
+  replicaStatusDenied?: boolean;
+}
+
+/**
+ * The MySQL family's dialect. It shares the name, port and error rules with the Dialect interface; its
+ * probe drives the statements itself, because which ones exist depends on the server it finds.
+ */
+export interface MysqlDialect extends Pick<Dialect, 'name' | 'defaultPort' | 'classifyError'> {
+  probe(run: RunStatement, memory: MysqlProbeMemory): Promise<NodeProbe>;
+  /** Reads the answer to SESSION_WRITABLE_SQL. */
+  sessionWritable(row: Row | undefined): boolean;
+}
+
+const VERSION_SQL = 'SELECT @@version AS version, @@version_comment AS version_comment';
+
+const MARIADB_VARIABLES = [
+  `SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id,
+     @@global.gtid_domain_id AS gtid_domain_id, @@global.gtid_binlog_state AS gtid_binlog_state,
+     @@global.gtid_slave_pos AS gtid_slave_pos, @@global.gtid_current_pos AS gtid_current_pos`,
+  // Before GTIDs (MariaDB 5.5): role only.
+  'SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id',
+];
+
+const MYSQL_VARIABLES = [
+  `SELECT @@global.read_only AS read_only, @@global.super_read_only AS super_read_only,
+     @@version AS version, @@server_id AS server_id, @@global.gtid_executed AS gtid_executed`,
+  // Before super_read_only (5.7.8) and GTIDs (5.6).
+  'SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id',
+];
+
+/** Asked of every new connection before the app uses it: one round trip, any privilege. */
+export const SESSION_WRITABLE_SQL = 'SELECT @@global.read_only AS read_only';
+
+/** ER_PARSE_ERROR, ER_UNKNOWN_SYSTEM_VARIABLE: this statement does not exist on this version. */
+const UNSUPPORTED_ERRNOS = new Set([1064, 1193]);
+/** ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR on the statement (not at login). */
+const DENIED_ERRNOS = new Set([1227, 1045]);
+
+export const mysqlDialect: MysqlDialect = {
+  name: 'mysql',
+  defaultPort: 3306,
+
+  /** Asks a node what it is, in two or three round trips on the monitor's own connection. */
+  async probe(run: RunStatement, memory: MysqlProbeMemory): Promise<NodeProbe> {
+    if (!memory.server) {
+      const [row] = await run(VERSION_SQL);
+      memory.server = parseServerVersion(stringOf(row?.version) ?? '', stringOf(row?.version_comment));
+    }
+    const server = memory.server;
+    const variables = await firstThatWorks(
+      run,
+      server.flavour === 'mariadb' ? MARIADB_VARIABLES : MYSQL_VARIABLES,
+      memory.variablesIndex ?? 0,
+      (index) => {
+        memory.variablesIndex = index;
+      },
+    );
+    const replicaRows = memory.replicaStatusDenied ? undefined : await replicaStatus(run, server, memory);
+    return parseProbe(server, variables[0] ?? {}, replicaRows);
+  },
+
+  classifyError(error: unknown, context: FailureContext): FailureKind {
+    return classifyMysqlError(error, context);
+  },
+
+  sessionWritable(row: Row | undefined): boolean {
+    return row !== undefined && !truthy(row.read_only);
+  },
+};
+
+async function replicaStatus(
+  run: RunStatement,
+  server: MysqlServerVersion,
+  memory: MysqlProbeMemory,
+): Promise<readonly Row[] | undefined> {
+  try {
+    return await firstThatWorks(run, replicaStatusStatements(server), memory.replicaIndex ?? 0, (index) => {
+      memory.replicaIndex = index;
+    });
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === undefined || !DENIED_ERRNOS.has(errno)) throw error;
+    memory.replicaStatusDenied = true;
+    return undefined;
+  }
+}
+
+/** Runs `statements[start]`, moving on to the next one while the server says it does not know it. */
+async function firstThatWorks(
+  run: RunStatement,
+  statements: readonly string[],
+  start: number,
+  remember: (index: number) => void,
+): Promise<readonly Row[]> {
+  for (let index = start; ; index++) {
+    try {
+      const rows = await run(statements[index] as string);
+      remember(index);
+      return rows;
+    } catch (error) {
+      const errno = errnoOf(error);
+      const last = index + 1 >= statements.length;
+      if (last || errno === undefined || !UNSUPPORTED_ERRNOS.has(errno)) throw error;
+    }
+  }
+}
+
+/**
+ * The probe's answer as the engine takes it. `replicaRows` is the replica status (one row per
+ * channel; none on a primary), or undefined when the account may not read it.
+ */
+export function parseProbe(
+  server: MysqlServerVersion,
+  variables: Row,
+  replicaRows: readonly Row[] | undefined,
+): NodeProbe {
+  const readOnly = truthy(variables.read_only) || truthy(variables.super_read_only);
+  const links = (replicaRows ?? []).map(parseReplicaRow);
+  const replicating = replicaRows === undefined ? readOnly : links.some((link) => link.replicating);
+  const role = replicating ? 'replica' : 'primary';
+  const mariadb = server.flavour === 'mariadb';
+  const position = stringOf(mariadb ? variables.gtid_current_pos : variables.gtid_executed)?.replace(
+    /\s+/g,
+    '',
+  );
+  return withoutUndefined({
+    role,
+    writable: !replicating && !readOnly,
+    generation: role === 'primary' && mariadb ? mariadbGeneration(variables) : undefined,
+    position: position === '' ? undefined : position,
+    replication: replicationOf(links),
+    serverVersion: stringOf(variables.version) ?? server.text,
+  });
+}
+
+interface ParsedLink {
+  readonly replicating: boolean;
+  readonly link: ReplicationLink;
+}
+
+/** A replica status row, with MySQL 8.0.22+ (`Replica_*`, `Source_*`) or the older field names. */
+function parseReplicaRow(row: Row): ParsedLink {
+  const io = stringOf(field(row, 'Replica_IO_Running', 'Slave_IO_Running'));
+  const sql = stringOf(field(row, 'Replica_SQL_Running', 'Slave_SQL_Running'));
+  const linked = io === 'Yes' || io === 'Connecting';
+  const lag = field(row, 'Seconds_Behind_Source', 'Seconds_Behind_Master');
+  const port = field(row, 'Source_Port', 'Master_Port');
+  return {
+    replicating: linked || sql === 'Yes',
+    link: withoutUndefined({
+      receiving: io === 'Yes',
+      // Only a live link names its source: a stopped one (a replica promoted with STOP SLAVE alone)
+      // must not count as following its old primary.
+      sourceHost: linked ? stringOf(field(row, 'Source_Host', 'Master_Host')) : undefined,
+      sourcePort: linked && typeof port === 'number' ? port : undefined,
+      lagSeconds: typeof lag === 'number' ? lag : undefined,
+    }),
+  };
+}
+
+function replicationOf(links: readonly ParsedLink[]): ReplicationLink | undefined {
+  return (links.find((l) => l.link.receiving) ?? links.find((l) => l.replicating) ?? links[0])?.link;
+}
+
+function mariadbGeneration(variables: Row): number | undefined {
+  const serverId = numberOf(variables.server_id);
+  const domain = numberOf(variables.gtid_domain_id);
+  if (serverId === undefined || domain === undefined) return undefined;
+  const history = [
+    ...parseGtidList(stringOf(variables.gtid_binlog_state)),
+    ...parseGtidList(stringOf(variables.gtid_slave_pos)),
+  ];
+  return takeoverSequence(history, serverId, domain);
+}
+
+function field(row: Row, name: string, oldName: string): unknown {
+  return row[name] !== undefined ? row[name] : row[oldName];
+}
+
+/** `@@read_only` arrives as 0/1 (number or bigint), or as 'ON'/'OFF' through some proxies. */
+function truthy(value: unknown): boolean {
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value) !== 0;
+  if (typeof value === 'string') return value === '1' || value.toUpperCase() === 'ON';
+  return value === true;
+}
+
+function stringOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return undefined;
+}
+
+function numberOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value))) return Number(value);
+  return undefined;
+}

@@ -1,0 +1,41 @@
+/**
+ * `failover-pool`: errors, events and types shared by every driver. Importing this entry point
+ * loads no database driver; the pools live in `failover-pool/pg` and `failover-pool/mysql2`.
+ */
+export {
+  ClusterMismatchError,
+  CommitOutcomeUnknownError,
+  type CommitOutcomeUnknownReason,
+  ConfigError,
+  type ErrorContext,
+  FailoverPoolError,
+  type FailoverPoolErrorCode,
+  type NodeRoleName,
+  NodeUnavailableError,
+  type NodeUnavailableReason,
+  NoPrimaryError,
+  type NoPrimaryReason,
+  PoolEndedError,
+  SplitBrainError,
+  TransactionAttemptsExhaustedError,
+  WriteOutcomeUnknownError,
+} from './core/errors';
+export type {
+  ClusterMismatchEvent,
+  FailoverEvents,
+  NodeDownEvent,
+  NodeUpEvent,
+  PrimaryChangedEvent,
+  PrimaryLostEvent,
+  RetryEvent,
+  SplitBrainEvent,
+  TransactionRetryEvent,
+  TransactionRetryReason,
+} from './core/events';
+export type { HostSpec } from './core/hosts';
+export type { ExclusionReason, NodeView, ReplicationLink } from './core/node';
+export type { FailoverOptions, MonitorOptions } from './core/options';
+export type { TopologySnapshot } from './core/topology';
+export type { IsolationLevel } from './core/transaction-dialect';
+export type { IdempotencyKeys, TransactionOptions, TransactionsOptions } from './core/transaction-options';
+export type { TransactionFunction } from './core/transaction-runner';
