@@ -1,0 +1,70 @@
+import type mysql from 'mysql2';
+import { ConfigError } from '../../core/errors';
+
+/** What failover-pool adds to mysql2's query options. */
+export interface FailoverQueryFlags {
+  /**
+   * Running this write twice does no harm (an upsert, a `SET x = 5`): if its connection dies after
+   * it was sent, it is re-run on the new primary instead of failing with WriteOutcomeUnknownError.
+   */
+  idempotent?: boolean;
+  /** This statement only reads: it may be re-run after any connection failure. */
+  readOnly?: boolean;
+}
+
+/** mysql2's query options, with failover-pool's flags. */
+export type FailoverQueryOptions = mysql.QueryOptions & FailoverQueryFlags;
+
+/** mysql2's node-style callback: (error, rows or OK packet, fields). */
+export type ResultCallback = (error: Error | null, result?: unknown, fields?: unknown) => unknown;
+
+/** A query or execute call in its one normal form. */
+export interface StatementCall {
+  readonly kind: 'query' | 'execute';
+  /** mysql2 options (sql, values, and per-query settings), without failover-pool's flags. */
+  readonly options: mysql.QueryOptions;
+  readonly reRunnable: boolean;
+  readonly callback: ResultCallback | undefined;
+}
+
+/**
+ * mysql2's `query` and `execute` take (sql), (sql, values), (options), (options, values), each with
+ * an optional callback last. Values follow mysql2's rules: a separate `values` argument wins over
+ * `options.values` for `query`, and only fills a gap for `execute`.
+ */
+export function parseStatementCall(kind: 'query' | 'execute', args: readonly unknown[]): StatementCall {
+  let [first, values, callback] = args;
+  if (typeof values === 'function') {
+    callback = values;
+    values = undefined;
+  }
+  if (callback !== undefined && typeof callback !== 'function') {
+    throw new TypeError(`The last argument of ${kind}() must be a callback function`);
+  }
+  if (typeof first === 'string') {
+    const options: mysql.QueryOptions = { sql: first };
+    if (values !== undefined) options.values = values as mysql.QueryValues;
+    return { kind, options, reRunnable: false, callback: callback as ResultCallback | undefined };
+  }
+  if (typeof first !== 'object' || first === null || typeof (first as { sql?: unknown }).sql !== 'string') {
+    throw new TypeError(`${kind}() needs the SQL text, or an options object with \`sql\``);
+  }
+  const { idempotent, readOnly, ...options } = first as FailoverQueryOptions;
+  checkFlag(idempotent, 'idempotent');
+  checkFlag(readOnly, 'readOnly');
+  if (values !== undefined && (kind === 'query' || options.values === undefined)) {
+    options.values = values as mysql.QueryValues;
+  }
+  return {
+    kind,
+    options,
+    reRunnable: idempotent === true || readOnly === true,
+    callback: callback as ResultCallback | undefined,
+  };
+}
+
+function checkFlag(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new ConfigError(`query.${name}`, `expected true or false, got ${typeof value}.`);
+  }
+}

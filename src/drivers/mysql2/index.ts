@@ -1,0 +1,26 @@
+/**
+ * `failover-pool/mysql2`: a mysql2 Pool (callback and promise) that follows the primary of a MySQL or
+ * MariaDB cluster. The only entry point that loads `mysql2`.
+ */
+
+import type { MysqlPoolConfig } from './options';
+import { FailoverMysqlPool } from './pool';
+import type { FailoverMysqlPromisePool } from './promise-pool';
+
+export type { FailoverQueryFlags, FailoverQueryOptions } from './call-args';
+export type { MysqlPoolConfig } from './options';
+export type { MysqlPoolEvents, MysqlPoolSettings } from './pool';
+export { FailoverMysqlPool } from './pool';
+export type { FailoverMysqlPromisePool } from './promise-pool';
+export type { MysqlNodeView, MysqlTopology } from './topology';
+export type { MysqlTransaction } from './transaction';
+
+/** `mysql2.createPool(config)` becomes `createMysqlPool(config)`, with every node of the cluster in `hosts`. */
+export function createMysqlPool(config: MysqlPoolConfig): FailoverMysqlPool {
+  return new FailoverMysqlPool(config);
+}
+
+/** `mysql2/promise`'s `createPool(config)` becomes `createMysqlPromisePool(config)`. */
+export function createMysqlPromisePool(config: MysqlPoolConfig): FailoverMysqlPromisePool {
+  return new FailoverMysqlPool(config).promise(config.Promise as PromiseConstructor | undefined);
+}

@@ -1,0 +1,155 @@
+import type { Duplex } from 'node:stream';
+import createDebug from 'debug';
+import mysql from 'mysql2';
+import type { NodeAddress } from '../../core/node';
+import type { NodePool } from '../../core/node-pool';
+import type { Row } from '../../dialects/dialect';
+import { mysqlDialect, SESSION_WRITABLE_SQL } from '../../dialects/mysql';
+import { SessionNotWritableError } from '../../dialects/mysql-errors';
+import { closeSocket, isAlive, stateOf } from './connection-state';
+import { hideSecrets } from './options';
+import { observedStreamFactory, type StreamFactory, trackIn } from './sockets';
+
+const debug = createDebug('failover-pool:mysql2');
+
+/** mysql2's pool events, which the facade re-emits as mysql2's pool would. */
+export interface MysqlPoolEventSink {
+  connection(connection: mysql.PoolConnection): void;
+  acquire(connection: mysql.PoolConnection): void;
+  release(connection: mysql.PoolConnection): void;
+  enqueue(): void;
+}
+
+interface PoolEntry {
+  readonly pool: mysql.Pool;
+  /** Every socket the pool opened and that is not closed yet, those still in the handshake included. */
+  readonly sockets: Set<Duplex>;
+  /** Another node became primary (or the pool ended): nothing more may run here. */
+  retired: boolean;
+  closing?: Promise<void>;
+}
+
+/** How long `end()` lets connections say goodbye before their sockets are closed. */
+const END_GRACE_MS = 1_000;
+
+/**
+ * One node's connections: a real mysql2 pool per node, so that every pool option the app already
+ * tunes (connectionLimit, maxIdle, idleTimeout, queueLimit, waitForConnections, resetOnRelease)
+ * keeps its exact mysql2 meaning.
+ *
+ * Retiring replaces the mysql2 pool: the old one is ended and every socket it opened is closed at
+ * once, which also fails a statement still under way there instead of letting it finish unnoticed.
+ */
+export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
+  private current: PoolEntry | undefined;
+  private readonly entries = new Set<PoolEntry>();
+
+  constructor(
+    private readonly node: NodeAddress,
+    private readonly options: mysql.PoolOptions,
+    private readonly events: MysqlPoolEventSink,
+  ) {}
+
+  async acquire(): Promise<mysql.PoolConnection> {
+    const entry = this.entry();
+    const connection = await new Promise<mysql.PoolConnection>((resolve, reject) => {
+      entry.pool.getConnection((error, got) => (error ? reject(error) : resolve(got)));
+    });
+    if (entry.retired) {
+      // Connected while another node became primary: it must not be used.
+      this.discard(connection);
+      throw new SessionNotWritableError(this.node.name, 'another node became primary meanwhile');
+    }
+    const state = stateOf(connection);
+    try {
+      state.writable ??= await isWritable(connection);
+    } catch (error) {
+      this.discard(connection);
+      throw error;
+    }
+    if (!state.writable) {
+      this.discard(connection);
+      throw new SessionNotWritableError(this.node.name, 'read_only is ON');
+    }
+    return connection;
+  }
+
+  release(connection: mysql.PoolConnection, destroy: boolean): void {
+    if (destroy || !isAlive(connection)) this.discard(connection);
+    else connection.release();
+  }
+
+  retire(): void {
+    const entry = this.current;
+    if (!entry) return;
+    this.current = undefined;
+    void this.close(entry, 0);
+  }
+
+  async end(): Promise<void> {
+    this.current = undefined;
+    await Promise.all([...this.entries].map((entry) => this.close(entry, END_GRACE_MS)));
+  }
+
+  /** Takes a connection out of its pool for good and closes its socket. */
+  private discard(connection: mysql.PoolConnection): void {
+    connection.destroy();
+    closeSocket(connection);
+  }
+
+  private entry(): PoolEntry {
+    if (this.current) return this.current;
+    const sockets = new Set<Duplex>();
+    const userStream = this.options.stream as StreamFactory | undefined;
+    const pool = mysql.createPool(
+      hideSecrets(
+        { ...this.options, stream: observedStreamFactory(trackIn(sockets), userStream) },
+        this.options,
+      ),
+    );
+    const entry: PoolEntry = { pool, sockets, retired: false };
+    pool.on('connection', (connection) => {
+      stateOf(connection); // its lifelong error listener, before anything can go wrong
+      this.events.connection(connection);
+    });
+    pool.on('acquire', (connection) => this.events.acquire(connection));
+    pool.on('release', (connection) => this.events.release(connection));
+    pool.on('enqueue', () => this.events.enqueue());
+    this.entries.add(entry);
+    this.current = entry;
+    return entry;
+  }
+
+  /**
+   * Ends the mysql2 pool (its queued callers get "Pool is closed.", which the engine re-runs
+   * elsewhere) and closes its sockets: at once when retiring; when ending, after `graceMs` for the
+   * goodbyes (a hung server never answers).
+   */
+  private close(entry: PoolEntry, graceMs: number): Promise<void> {
+    entry.retired = true;
+    entry.closing ??= (async () => {
+      debug('closing the connections to %s (%s)', this.node.name, graceMs === 0 ? 'retired' : 'end');
+      const ended = new Promise<void>((resolve) => entry.pool.end(() => resolve()));
+      if (graceMs > 0) await Promise.race([ended, delay(graceMs)]);
+      for (const socket of entry.sockets) socket.destroy();
+      // Destroyed sockets fail whatever mysql2 still waited for, so the end completes; bounded anyway.
+      await Promise.race([ended, delay(END_GRACE_MS)]);
+      this.entries.delete(entry);
+    })();
+    return entry.closing;
+  }
+}
+
+/** Every new connection is asked once, before the app uses it: the node may have been demoted. */
+function isWritable(connection: mysql.PoolConnection): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    connection.query(SESSION_WRITABLE_SQL, (error, rows) => {
+      if (error) reject(error);
+      else resolve(mysqlDialect.sessionWritable((rows as Row[])[0]));
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

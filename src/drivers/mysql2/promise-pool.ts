@@ -1,0 +1,95 @@
+import type { EventEmitter } from 'node:events';
+import type { FieldPacket, PoolConnection, QueryResult, QueryValues } from 'mysql2';
+import type { ExecuteValues, Pool as PromisePool } from 'mysql2/promise';
+import type { FailoverEvents } from '../../core/events';
+import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
+import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
+import type { FailoverQueryOptions } from './call-args';
+import type { FailoverMysqlPool, MysqlPoolEvents } from './pool';
+import { promisePoolClass } from './promise-classes';
+import type { MysqlTopology } from './topology';
+import type { MysqlTransaction } from './transaction';
+
+type Listener<K extends keyof MysqlPoolEvents> = (...args: MysqlPoolEvents[K]) => void;
+type Result<T> = Promise<[T, FieldPacket[]]>;
+
+/**
+ * mysql2/promise's Pool that follows the primary: mysql2's own PromisePool class around a
+ * FailoverMysqlPool. It takes failover-pool's query flags, re-emits failover-pool's events, and
+ * shows the topology.
+ */
+export interface FailoverMysqlPromisePool extends PromisePool {
+  /** The callback pool underneath (mysql2 names it `pool` too). */
+  readonly pool: FailoverMysqlPool;
+  /** The cluster as the monitor sees it now. */
+  topology(): MysqlTopology;
+  /**
+   * Runs `fn` in a transaction on the current primary, and runs it again whole where that is safe
+   * (failure before COMMIT, deadlock, lock wait timeout); with `idempotencyKey`, exactly once even
+   * when the connection dies during COMMIT. `fn` may run more than once: it must only touch the
+   * database through `tx`. See docs/transactions.md.
+   */
+  transaction<T>(fn: TransactionFunction<MysqlTransaction, T>, options?: TransactionOptions): Promise<T>;
+  /** The idempotency keys `transaction()` stored: `purge({ olderThan })` removes old ones. */
+  readonly idempotency: IdempotencyKeys;
+  query<T extends QueryResult>(sql: string, values?: QueryValues): Result<T>;
+  query<T extends QueryResult>(options: FailoverQueryOptions, values?: QueryValues): Result<T>;
+  execute<T extends QueryResult>(sql: string, values?: ExecuteValues): Result<T>;
+  execute<T extends QueryResult>(options: FailoverQueryOptions, values?: ExecuteValues): Result<T>;
+  on<K extends keyof MysqlPoolEvents>(event: K, listener: Listener<K>): this;
+  on(event: 'connection' | 'acquire' | 'release', listener: (connection: never) => unknown): this;
+  on(event: 'enqueue', listener: () => unknown): this;
+}
+
+/** failover-pool's own events; mysql2's PromisePool already re-emits mysql2's four. */
+const FAILOVER_EVENTS: readonly (keyof FailoverEvents)[] = [
+  'primaryChanged',
+  'primaryLost',
+  'nodeDown',
+  'nodeUp',
+  'retry',
+  'splitBrain',
+  'clusterMismatch',
+  'topology',
+  'transactionRetry',
+];
+
+export function createPromisePool(
+  core: FailoverMysqlPool,
+  promiseImpl: PromiseConstructor | undefined,
+  transactions: TransactionRunner<PoolConnection, MysqlTransaction>,
+): FailoverMysqlPromisePool {
+  const PromisePoolClass = promisePoolClass();
+  const promisePool = new PromisePoolClass(core, promiseImpl);
+  forwardEvents(core, promisePool, FAILOVER_EVENTS);
+  const own = (value: unknown) => ({ value, enumerable: false });
+  Object.defineProperties(promisePool, {
+    topology: own(() => core.topology()),
+    transaction: own((fn: TransactionFunction<MysqlTransaction, unknown>, options?: TransactionOptions) =>
+      transactions.run(fn, options),
+    ),
+    idempotency: own(core.idempotency),
+  });
+  return promisePool as unknown as FailoverMysqlPromisePool;
+}
+
+/**
+ * Re-emits `events` of `source` on `target` while `target` has listeners for them, as mysql2's
+ * inheritEvents does: a promise wrapper nobody listens to adds no listener to the pool (mysql2
+ * makes a new wrapper on every `promise()` call).
+ */
+function forwardEvents(source: EventEmitter, target: EventEmitter, events: readonly string[]): void {
+  const relays = new Map<string | symbol, (...args: unknown[]) => void>();
+  target.on('newListener', (event: string | symbol) => {
+    if (typeof event !== 'string' || !events.includes(event) || relays.has(event)) return;
+    const relay = (...args: unknown[]) => target.emit(event, ...args);
+    relays.set(event, relay);
+    source.on(event, relay);
+  });
+  target.on('removeListener', (event: string | symbol) => {
+    const relay = relays.get(event);
+    if (!relay || target.listenerCount(event) > 0) return;
+    relays.delete(event);
+    source.off(event, relay);
+  });
+}

@@ -1,0 +1,41 @@
+import type mysql from 'mysql2';
+import type { StatementCall } from './call-args';
+import { isAlive, stateOf } from './connection-state';
+
+/** Thrown instead of handing a statement to a connection that is already dead. */
+export class NotSentError extends Error {
+  constructor() {
+    super("Can't add new command when connection is in closed state");
+    this.name = 'NotSentError';
+  }
+}
+
+export interface StatementOutcome {
+  /** The callback's arguments after the error, as mysql2 gave them: (result) or (result, fields). */
+  readonly args: readonly unknown[];
+}
+
+/**
+ * Runs one statement on `connection`, recording what the retry rules need: whether it was handed
+ * to the connection. A connection that is already dead gets nothing (NotSentError).
+ *
+ * Always with a callback, even for a caller that wants events: mysql2 tells a command without one
+ * nothing when its connection dies (the error goes to the connection), so it would wait forever.
+ */
+export function runStatement(
+  connection: mysql.PoolConnection,
+  call: StatementCall,
+  multipleStatements: boolean,
+): Promise<StatementOutcome> {
+  const state = stateOf(connection);
+  state.beginStatement(call.options.sql, multipleStatements);
+  if (!isAlive(connection)) return Promise.reject(new NotSentError());
+  return new Promise<StatementOutcome>((resolve, reject) => {
+    state.sent = true;
+    const run = connection[call.kind].bind(connection) as (
+      options: mysql.QueryOptions,
+      callback: (error: Error | null, ...args: unknown[]) => void,
+    ) => mysql.Query;
+    run(call.options, (error, ...args) => (error ? reject(error) : resolve({ args })));
+  });
+}

@@ -1,0 +1,65 @@
+import type mysql from 'mysql2';
+import type { ExecuteValues, FieldPacket, QueryResult, QueryValues } from 'mysql2/promise';
+import type { StatementGate, TransactionDriver } from '../../core/transaction-driver';
+import { mysqlTransactions } from '../../dialects/mysql-transactions';
+import type { Mysql2Adapter } from './adapter';
+import { parseStatementCall } from './call-args';
+import { isAlive } from './connection-state';
+import { runStatement } from './statement';
+
+type Result<T> = Promise<[T, FieldPacket[]]>;
+
+/**
+ * What the function given to `pool.transaction` gets: mysql2/promise's `query` and `execute` on the
+ * transaction's connection, results as `[rows, fields]`. Do not call the pool's own `query` inside
+ * the function: that runs outside the transaction, on another connection.
+ */
+export interface MysqlTransaction {
+  query<T extends QueryResult>(sql: string, values?: QueryValues): Result<T>;
+  query<T extends QueryResult>(options: mysql.QueryOptions, values?: QueryValues): Result<T>;
+  execute<T extends QueryResult>(sql: string, values?: ExecuteValues): Result<T>;
+  execute<T extends QueryResult>(options: mysql.QueryOptions, values?: ExecuteValues): Result<T>;
+}
+
+/** Ties the transaction runner to mysql2: statements through runStatement, mysql2's error meanings. */
+export function mysqlTransactionDriver(
+  adapter: Mysql2Adapter,
+  multipleStatements: boolean,
+): TransactionDriver<mysql.PoolConnection, MysqlTransaction> {
+  return {
+    dialect: mysqlTransactions,
+    async execute(connection, sql, values) {
+      // Plain rows whatever the pool's own row settings: the runner reads its columns by name.
+      const options = { sql, values: [...values], rowsAsArray: false, nestTables: false };
+      const call = { kind: 'query', options, reRunnable: false, callback: undefined } as const;
+      const { args } = await runStatement(connection, call, multipleStatements);
+      const [result] = args;
+      return {
+        rows: Array.isArray(result) ? (result as Record<string, unknown>[]) : [],
+        affectedRows: (result as { affectedRows?: number } | undefined)?.affectedRows,
+      };
+    },
+    classify: (error, connection) => adapter.classify(error, connection),
+    isAlive,
+    handle: (gate) =>
+      ({
+        query: (...args: unknown[]) => statement(gate, 'query', args, multipleStatements),
+        execute: (...args: unknown[]) => statement(gate, 'execute', args, multipleStatements),
+      }) as MysqlTransaction,
+  };
+}
+
+async function statement(
+  gate: StatementGate<mysql.PoolConnection>,
+  kind: 'query' | 'execute',
+  args: unknown[],
+  multipleStatements: boolean,
+): Promise<unknown[]> {
+  const call = parseStatementCall(kind, args);
+  // mysql2/promise's own words for a callback given to a promise API.
+  if (call.callback) throw new Error('Callback function is not available with promise clients.');
+  const { args: result } = await gate.run(call.options.sql, (connection) =>
+    runStatement(connection, call, multipleStatements),
+  );
+  return [...result];
+}

@@ -1,0 +1,18 @@
+/**
+ * `failover-pool/pg`: a pg.Pool that follows the primary. The only entry point that loads `pg`.
+ */
+
+import type { PgPoolConfig } from './options';
+import { FailoverPgPool } from './pool';
+
+export type { PgPoolConfig } from './options';
+export type { PgPoolEvents } from './pool';
+export { FailoverPgPool } from './pool';
+export type { FailoverQueryArrayConfig, FailoverQueryConfig, FailoverQueryOptions } from './query-args';
+export type { PgNodeView, PgTopology } from './topology';
+export type { PgTransaction } from './transaction';
+
+/** `new pg.Pool(config)` becomes `createPgPool(config)`, with every node of the cluster in `hosts`. */
+export function createPgPool(config: PgPoolConfig): FailoverPgPool {
+  return new FailoverPgPool(config);
+}

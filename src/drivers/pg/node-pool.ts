@@ -1,0 +1,223 @@
+import createDebug from 'debug';
+import pg from 'pg';
+import type { NodeAddress } from '../../core/node';
+import { type NodePool, NodeRetiredError } from '../../core/node-pool';
+import {
+  SESSION_WRITABLE_SQL,
+  SessionNotWritableError,
+  sessionWritableFromParameters,
+} from '../../dialects/postgres';
+import { extendConfig } from './options';
+import { type ClientClass, destroySocket, stateOf } from './tracked-client';
+
+const debug = createDebug('failover-pool:pg');
+
+/** pg.Pool's own events, which the facade re-emits as pg.Pool would. */
+export interface PgPoolEventSink {
+  connect(client: pg.PoolClient): void;
+  acquire(client: pg.PoolClient): void;
+  release(error: Error | undefined, client: pg.PoolClient): void;
+  remove(client: pg.PoolClient): void;
+  /** An idle client's connection failed (pg.Pool's `error` event). */
+  error(error: Error, client: pg.PoolClient): void;
+}
+
+interface PoolEntry {
+  readonly clients: Set<pg.PoolClient>;
+  readonly checkedOut: Set<pg.PoolClient>;
+  /** Acquires still waiting on this pool: failed at once when it closes. */
+  readonly pending: Set<(error: Error) => void>;
+  closing?: Promise<void>;
+}
+
+/** How long `end()` lets idle connections say goodbye before their sockets are closed. */
+const END_GRACE_MS = 1_000;
+/**
+ * How long `end()` waits for clients still checked out (a query in flight, a client the app holds)
+ * before closing them too. pg.Pool waits forever; on a hung server that would be forever.
+ */
+const END_HELD_GRACE_MS = 10_000;
+
+/**
+ * One node's connections: a real pg.Pool per node, so that every pg.Pool option the app already
+ * tunes (max, idleTimeoutMillis, maxUses, maxLifetimeSeconds, allowExitOnIdle, Client, verify)
+ * keeps its exact pg meaning. A generic pool would have to re-implement each of them.
+ *
+ * Retiring replaces the pg.Pool: the old one is ended and every socket it holds is closed at once.
+ */
+export class PgNodePool implements NodePool<pg.PoolClient> {
+  private current: pg.Pool | undefined;
+  /** Live pools (the current one and retired ones still closing). */
+  private readonly pools = new Map<pg.Pool, PoolEntry>();
+
+  constructor(
+    private readonly node: NodeAddress,
+    private readonly options: pg.PoolConfig,
+    private readonly clientClass: ClientClass,
+    private readonly events: PgPoolEventSink,
+  ) {}
+
+  /**
+   * One promise per acquire and pg-pool's callback form, as pg.Pool's own query uses: this is on the
+   * path of every statement.
+   */
+  acquire(): Promise<pg.PoolClient> {
+    const pool = this.pool();
+    const entry = this.pools.get(pool) as PoolEntry;
+    return new Promise<pg.PoolClient>((resolve, reject) => {
+      let settled = false;
+      // pg.Pool's end() neither rejects callers queued for a client nor stops a connect under way;
+      // a retired node's pending acquires fail at once instead, and what they would have got is closed.
+      const onRetired = (error: Error) => {
+        settled = true;
+        reject(error);
+      };
+      entry.pending.add(onRetired);
+      pool.connect((error, client) => {
+        entry.pending.delete(onRetired);
+        if (settled) {
+          client?.release(true);
+          return;
+        }
+        settled = true;
+        if (error || !client) return reject(error);
+        const reported = sessionWritableFromParameters(stateOf(client).parameters);
+        if (reported === true) return resolve(client);
+        if (reported === false) return reject(this.notWritable(client));
+        this.askWritable(client).then(resolve, reject);
+      });
+    });
+  }
+
+  release(client: pg.PoolClient, destroy: boolean): void {
+    client.release(destroy || !stateOf(client).alive);
+  }
+
+  retire(): void {
+    const pool = this.current;
+    if (!pool) return;
+    this.current = undefined;
+    this.close(pool, 0);
+  }
+
+  async end(): Promise<void> {
+    this.current = undefined;
+    await Promise.all([...this.pools.keys()].map((pool) => this.close(pool, END_GRACE_MS)));
+  }
+
+  get totalCount(): number {
+    return this.sum((p) => p.totalCount);
+  }
+
+  get idleCount(): number {
+    return this.sum((p) => p.idleCount);
+  }
+
+  get waitingCount(): number {
+    return this.sum((p) => p.waitingCount);
+  }
+
+  get expiredCount(): number {
+    return this.sum((p) => p.expiredCount);
+  }
+
+  private sum(count: (pool: pg.Pool) => number): number {
+    let total = 0;
+    for (const pool of this.pools.keys()) total += count(pool);
+    return total;
+  }
+
+  /**
+   * The server reports `in_hot_standby` and `default_transaction_read_only` at login and whenever
+   * they change, so the check costs nothing on PostgreSQL 14+ (acquire reads them); older servers
+   * are asked once per connection, here.
+   */
+  private async askWritable(client: pg.PoolClient): Promise<pg.PoolClient> {
+    const state = stateOf(client);
+    if (state.writable === undefined) {
+      try {
+        const result = await client.query<{ writable: boolean }>(SESSION_WRITABLE_SQL);
+        state.writable = result.rows[0]?.writable === true;
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+    }
+    if (!state.writable) throw this.notWritable(client);
+    return client;
+  }
+
+  private notWritable(client: pg.PoolClient): SessionNotWritableError {
+    client.release(true);
+    return new SessionNotWritableError(this.node.name, 'the server reports a standby or read-only session');
+  }
+
+  private pool(): pg.Pool {
+    if (this.current) return this.current;
+    const pool = new pg.Pool(extendConfig(this.options, { Client: this.clientClass } as pg.PoolConfig));
+    const entry: PoolEntry = { clients: new Set(), checkedOut: new Set(), pending: new Set() };
+    this.pools.set(pool, entry);
+    pool.on('connect', (client) => {
+      entry.clients.add(client);
+      this.events.connect(client);
+    });
+    pool.on('acquire', (client) => {
+      entry.checkedOut.add(client);
+      this.events.acquire(client);
+    });
+    pool.on('release', (error, client) => {
+      entry.checkedOut.delete(client);
+      this.events.release(error, client);
+    });
+    pool.on('remove', (client) => {
+      entry.clients.delete(client);
+      entry.checkedOut.delete(client);
+      this.events.remove(client);
+    });
+    // An idle client whose server died. pg.Pool removes it; without a listener, pg.Pool's emit
+    // would crash the process.
+    pool.on('error', (error, client) => {
+      debug('idle connection to %s failed: %s', this.node.name, error.message);
+      this.events.error(error, client);
+    });
+    this.current = pool;
+    return pool;
+  }
+
+  /**
+   * Ends `pool` and closes its sockets: all at once when retiring (nothing more may reach the node);
+   * when ending, idle connections get `graceMs` to say goodbye (a hung server never answers), while
+   * clients the app still holds are waited for, as pg.Pool does.
+   */
+  private close(pool: pg.Pool, graceMs: number): Promise<void> {
+    const entry = this.pools.get(pool);
+    if (!entry) return Promise.resolve();
+    if (!entry.closing) {
+      for (const fail of entry.pending) fail(new NodeRetiredError(this.node.name));
+      entry.pending.clear();
+      entry.closing = (async () => {
+        const ended = pool.end().catch(() => undefined);
+        const destroy = (which: (client: pg.PoolClient) => boolean) => {
+          for (const client of entry.clients) if (which(client)) destroySocket(client);
+        };
+        if (graceMs === 0) {
+          destroy(() => true);
+        } else {
+          await Promise.race([ended, delay(graceMs)]);
+          destroy((client) => !entry.checkedOut.has(client));
+          await Promise.race([ended, delay(END_HELD_GRACE_MS)]);
+          destroy(() => true);
+        }
+        // pg.Pool's end also waits for the app to release the clients it holds; a client the app
+        // never gives back must not hold up end() forever: its socket is closed by now.
+        await Promise.race([ended, delay(100)]);
+        this.pools.delete(pool);
+      })();
+    }
+    return entry.closing;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,245 @@
+import type pg from 'pg';
+import { ConfigError } from '../../core/errors';
+import { type HostSpec, parseHosts } from '../../core/hosts';
+import type { NodeAddress } from '../../core/node';
+import {
+  type FailoverOptions,
+  type MonitorOptions,
+  type ResolvedFailoverOptions,
+  type ResolvedMonitorOptions,
+  resolveFailoverOptions,
+  resolveMonitorOptions,
+} from '../../core/options';
+import {
+  type ResolvedTransactionsOptions,
+  resolveTransactionsOptions,
+  type TransactionsOptions,
+} from '../../core/transaction-options';
+import { optionalNumber, rejectUnknownKeys, requireObject } from '../../core/validate';
+import { postgresDialect } from '../../dialects/postgres';
+
+/**
+ * Everything `new pg.Pool(config)` takes (each field applies to every node's pool), plus the list
+ * of nodes and the failover settings.
+ */
+export interface PgPoolConfig extends Omit<pg.PoolConfig, 'host' | 'port'> {
+  /** Every node of the cluster, in any order: `'db1:5432'`, `{ host, port }`. */
+  hosts?: HostSpec[];
+  /** A single host, or several separated by commas as libpq takes them (`'db1,db2:5433'`). */
+  host?: string;
+  /** Default port for hosts given without one. */
+  port?: number;
+  /** May list several hosts: `postgres://app:secret@db1:5432,db2:5432/shop`. */
+  connectionString?: string;
+  failover?: FailoverOptions;
+  monitor?: MonitorOptions;
+  /** Defaults for `pool.transaction()`: the idempotency table, attempts. */
+  transactions?: TransactionsOptions;
+}
+
+export interface ResolvedPgConfig {
+  readonly nodes: readonly NodeAddress[];
+  /** The pg options every node shares; `perNode` adds the node's address. */
+  readonly shared: pg.PoolConfig;
+  readonly failover: ResolvedFailoverOptions;
+  readonly monitor: ResolvedMonitorOptions;
+  readonly transactions: ResolvedTransactionsOptions;
+  perNode(node: NodeAddress): pg.PoolConfig;
+}
+
+const PG_CLIENT_KEYS = [
+  'user',
+  'database',
+  'password',
+  'port',
+  'host',
+  'connectionString',
+  'keepAlive',
+  'stream',
+  'statement_timeout',
+  'ssl',
+  'enableChannelBinding',
+  'sslnegotiation',
+  'query_timeout',
+  'lock_timeout',
+  'keepAliveInitialDelayMillis',
+  'idle_in_transaction_session_timeout',
+  'application_name',
+  'fallback_application_name',
+  'connectionTimeoutMillis',
+  'types',
+  'options',
+  'client_encoding',
+  'pipeline',
+  'binary',
+  'scramMaxIterations',
+];
+const PG_POOL_KEYS = [
+  'max',
+  'min',
+  'idleTimeoutMillis',
+  'log',
+  'Promise',
+  'allowExitOnIdle',
+  'maxUses',
+  'maxLifetimeSeconds',
+  'Client',
+  'onConnect',
+  'verify',
+];
+const OWN_KEYS = ['hosts', 'failover', 'monitor', 'transactions'];
+const KNOWN_KEYS = [...OWN_KEYS, ...PG_CLIENT_KEYS, ...PG_POOL_KEYS];
+
+/** Options that are durations or counts; a negative value is always a mistake. */
+const NON_NEGATIVE_NUMBERS = [
+  'connectionTimeoutMillis',
+  'idleTimeoutMillis',
+  'query_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'keepAliveInitialDelayMillis',
+  'maxUses',
+  'maxLifetimeSeconds',
+  'min',
+];
+
+export function resolvePgConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedPgConfig {
+  const config = requireObject(input ?? {}, 'config');
+  rejectUnknownKeys(config, KNOWN_KEYS, '');
+  checkNumbers(config);
+
+  const { hosts, host, port, connectionString, failover, monitor, transactions, ...rest } = config;
+  const defaultPort = portOption(port, env);
+  const nodes = parseHosts(
+    hostList(hosts, host, connectionString, env),
+    defaultPort,
+    hostsOptionName(hosts, host),
+  );
+  const shared = hidePassword({ ...(rest as pg.PoolConfig) });
+  const urlTemplate =
+    typeof connectionString === 'string' ? splitConnectionString(connectionString) : undefined;
+
+  return {
+    nodes,
+    shared,
+    failover: resolveFailoverOptions(failover),
+    monitor: resolveMonitorOptions(monitor),
+    transactions: resolveTransactionsOptions(transactions),
+    perNode(node) {
+      const options: pg.PoolConfig = { ...shared, host: node.host, port: node.port };
+      // pg lets a connection string override host and port, so each node gets its own string.
+      if (urlTemplate) options.connectionString = urlTemplate.withHost(node);
+      return hidePassword(options, shared.password);
+    },
+  };
+}
+
+function checkNumbers(config: Record<string, unknown>): void {
+  for (const key of NON_NEGATIVE_NUMBERS) {
+    if (config[key] === null && key === 'idleTimeoutMillis') continue;
+    optionalNumber(config[key], key, 0, { min: 0 });
+  }
+  optionalNumber(config.max, 'max', 10, { min: 1, integer: true });
+  const statementTimeout = config.statement_timeout;
+  if (statementTimeout !== false) optionalNumber(statementTimeout, 'statement_timeout', 0, { min: 0 });
+}
+
+function portOption(port: unknown, env: NodeJS.ProcessEnv): number {
+  if (port === undefined && env.PGPORT && /^\d+$/.test(env.PGPORT)) return Number(env.PGPORT);
+  return optionalNumber(port, 'port', postgresDialect.defaultPort, { min: 1, max: 65535, integer: true });
+}
+
+function hostsOptionName(hosts: unknown, host: unknown): string {
+  if (hosts !== undefined) return 'hosts';
+  return host !== undefined ? 'host' : 'connectionString';
+}
+
+/** Where the node list comes from: `hosts`, `host`, the connection string, or PGHOST, in that order. */
+function hostList(
+  hosts: unknown,
+  host: unknown,
+  connectionString: unknown,
+  env: NodeJS.ProcessEnv,
+): unknown[] {
+  const fromUrl = typeof connectionString === 'string' ? splitConnectionString(connectionString).hosts : [];
+  if (hosts !== undefined) {
+    if (!Array.isArray(hosts))
+      throw new ConfigError('hosts', 'expected an array such as ["db1:5432", "db2:5432"].');
+    if (host !== undefined) throw new ConfigError('host', 'give either `hosts` or `host`, not both.');
+    if (fromUrl.length > 1) {
+      throw new ConfigError(
+        'connectionString',
+        'lists hosts and so does `hosts`; give the nodes in one place only.',
+      );
+    }
+    return hosts;
+  }
+  if (host !== undefined) {
+    if (typeof host !== 'string') throw new ConfigError('host', 'expected a string such as "db1,db2:5433".');
+    if (fromUrl.length > 0) {
+      throw new ConfigError(
+        'host',
+        'the connection string names hosts too; give the nodes in one place only.',
+      );
+    }
+    return splitList(host);
+  }
+  if (connectionString !== undefined && typeof connectionString !== 'string') {
+    throw new ConfigError('connectionString', 'expected a string such as "postgres://user@db1,db2/shop".');
+  }
+  if (fromUrl.length > 0) return fromUrl;
+  if (env.PGHOST) return splitList(env.PGHOST);
+  throw new ConfigError(
+    'hosts',
+    'no hosts given. List every node of the cluster: hosts: ["db1:5432", "db2:5432", "db3:5432"].',
+  );
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+}
+
+/**
+ * A PostgreSQL URL with a host list (`postgres://u:p@h1:5432,h2:5433/db?x=y`), split into the hosts
+ * and a template that puts one host back. pg's own parser takes one host only.
+ */
+export function splitConnectionString(url: string): { hosts: string[]; withHost(node: NodeAddress): string } {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i.exec(url);
+  if (!match) {
+    throw new ConfigError(
+      'connectionString',
+      'expected a URL such as "postgres://user:password@db1,db2/shop".',
+    );
+  }
+  const [, scheme, authority, tail] = match as unknown as [string, string, string, string];
+  const at = authority.lastIndexOf('@');
+  const userInfo = at >= 0 ? authority.slice(0, at + 1) : '';
+  const hostPart = at >= 0 ? authority.slice(at + 1) : authority;
+  return {
+    hosts: splitList(decodeURIComponent(hostPart)),
+    withHost: (node) => `${scheme}${userInfo}${node.name}${tail}`,
+  };
+}
+
+/**
+ * A copy of `base` with `extra` on top that keeps the password: it is not enumerable (so it stays
+ * out of logs), which also means a plain object spread would silently drop it.
+ */
+export function extendConfig<T extends pg.ClientConfig>(base: T, extra: Partial<T>): T {
+  return hidePassword({ ...base, ...extra }, base.password) as T;
+}
+
+/** pg-pool hides the password from logs and stack traces the same way. */
+function hidePassword(options: pg.PoolConfig, password = options.password): pg.PoolConfig {
+  if (password === undefined) return options;
+  Object.defineProperty(options, 'password', {
+    value: password,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+  return options;
+}

@@ -1,0 +1,284 @@
+import { EventEmitter } from 'node:events';
+import createDebug from 'debug';
+import type pg from 'pg';
+import { FailoverEngine } from '../../core/engine';
+import { PoolEndedError } from '../../core/errors';
+import type { FailoverEvents } from '../../core/events';
+import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
+import { type TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
+import { PgAdapter } from './adapter';
+import type { PgPoolEventSink } from './node-pool';
+import { extendConfig, type PgPoolConfig, type ResolvedPgConfig, resolvePgConfig } from './options';
+import { pinClient } from './pinned-client';
+import {
+  type FailoverQueryArrayConfig,
+  type FailoverQueryConfig,
+  parseQueryCall,
+  type QueryCall,
+  type QueryCallback,
+  settleCallback,
+} from './query-args';
+import { runStatement } from './statement';
+import { type PgTopology, toPgTopology } from './topology';
+import { type ClientClass, defaultClientClass, trackedClientClass } from './tracked-client';
+import { type PgTransaction, pgTransactionDriver } from './transaction';
+
+const debug = createDebug('failover-pool:pg');
+
+/** pg.Pool's events plus failover-pool's, as Node's typed EventEmitter takes them. */
+export interface PgPoolEvents extends FailoverEvents {
+  connect: [client: pg.PoolClient];
+  acquire: [client: pg.PoolClient];
+  release: [error: Error | undefined, client: pg.PoolClient];
+  remove: [client: pg.PoolClient];
+  error: [error: Error, client: pg.PoolClient];
+}
+
+type Row = pg.QueryResultRow;
+type Values<I> = pg.QueryConfigValues<I>;
+
+type PgEvent = 'error' | 'release' | 'connect' | 'acquire' | 'remove';
+/** pg.Pool's own listener type, exactly as @types/pg declares it. */
+type PgListener<K extends PgEvent> = K extends 'error' | 'release'
+  ? (err: Error, client: pg.PoolClient) => void
+  : (client: pg.PoolClient) => void;
+type FailoverListener<K extends keyof FailoverEvents> = (...args: FailoverEvents[K]) => void;
+
+/**
+ * Typed listeners: pg.Pool's events exactly as pg.Pool types them (so the pool is assignable to
+ * pg.Pool), then failover-pool's. (Node's generic `EventEmitter<T>` is not assignable to pg.Pool.)
+ */
+export interface FailoverPgPool {
+  on<K extends PgEvent>(event: K, listener: PgListener<K>): this;
+  on<K extends keyof FailoverEvents>(event: K, listener: FailoverListener<K>): this;
+  once<K extends PgEvent>(event: K, listener: PgListener<K>): this;
+  once<K extends keyof FailoverEvents>(event: K, listener: FailoverListener<K>): this;
+  off<K extends PgEvent>(event: K, listener: PgListener<K>): this;
+  off<K extends keyof FailoverEvents>(event: K, listener: FailoverListener<K>): this;
+  addListener<K extends PgEvent>(event: K, listener: PgListener<K>): this;
+  addListener<K extends keyof FailoverEvents>(event: K, listener: FailoverListener<K>): this;
+  removeListener<K extends PgEvent>(event: K, listener: PgListener<K>): this;
+  removeListener<K extends keyof FailoverEvents>(event: K, listener: FailoverListener<K>): this;
+}
+
+/**
+ * A drop-in for pg.Pool that follows the primary. It extends Node's EventEmitter, as pg.Pool does,
+ * so it can be passed wherever a pg.Pool is expected (Kysely's PostgresDialect, Drizzle's
+ * node-postgres driver) and type-checks as one.
+ *
+ * `query` runs on the current primary and re-runs what certainly did not run; `connect` pins a
+ * client to the current primary. The counters add up every node's pg.Pool.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only adds typed listener overloads.
+export class FailoverPgPool extends EventEmitter {
+  /** The pg.Pool options every node's pool gets (the password is not enumerable). */
+  readonly options: pg.PoolOptions;
+  ending = false;
+  ended = false;
+  /** The idempotency keys `transaction()` stored: `purge({ olderThan })` removes old ones. */
+  readonly idempotency: IdempotencyKeys;
+
+  private readonly engine: FailoverEngine<pg.PoolClient>;
+  private readonly adapter: PgAdapter;
+  private readonly resolved: ResolvedPgConfig;
+  private readonly transactions: TransactionRunner<pg.PoolClient, PgTransaction>;
+
+  constructor(config: PgPoolConfig) {
+    super();
+    this.resolved = resolvePgConfig(config);
+    const base = (this.resolved.shared.Client as ClientClass | undefined) ?? defaultClientClass;
+    const clientClass = trackedClientClass(base, this.resolved.failover.connectTimeoutMs);
+    this.options = poolOptions(this.resolved.shared);
+    this.adapter = new PgAdapter(this.resolved, clientClass, this.poolEventSink());
+    this.engine = new FailoverEngine(
+      this.resolved.nodes,
+      this.adapter,
+      this.resolved.failover,
+      this.resolved.monitor,
+      (event, ...args) => {
+        this.emit(event, ...args);
+      },
+    );
+    this.transactions = new TransactionRunner(
+      this.engine,
+      pgTransactionDriver(this.adapter),
+      this.resolved.transactions,
+      this.resolved.failover.retryDelayMs,
+      (event, ...args) => {
+        this.emit(event, ...args);
+      },
+    );
+    this.idempotency = { purge: (options) => this.whileOpen(() => this.transactions.purge(options)) };
+    debug('pool over %s', this.resolved.nodes.map((n) => n.name).join(', '));
+    this.engine.start();
+  }
+
+  get totalCount(): number {
+    return this.sumNodePools('totalCount');
+  }
+
+  get idleCount(): number {
+    return this.sumNodePools('idleCount');
+  }
+
+  /** Callers waiting for a pooled client, plus callers waiting for a primary to appear. */
+  get waitingCount(): number {
+    return this.sumNodePools('waitingCount') + this.engine.waitingCount;
+  }
+
+  get expiredCount(): number {
+    return this.sumNodePools('expiredCount');
+  }
+
+  /** The cluster as the monitor sees it now. */
+  topology(): PgTopology {
+    return toPgTopology(this.engine.topology());
+  }
+
+  query<R extends unknown[] = unknown[], I = unknown[]>(
+    queryConfig: FailoverQueryArrayConfig<I>,
+    values?: Values<I>,
+  ): Promise<pg.QueryArrayResult<R>>;
+  query<R extends Row = Row, I = unknown[]>(queryConfig: FailoverQueryConfig<I>): Promise<pg.QueryResult<R>>;
+  query<R extends Row = Row, I = unknown[]>(
+    queryTextOrConfig: string | FailoverQueryConfig<I>,
+    values?: Values<I>,
+  ): Promise<pg.QueryResult<R>>;
+  query<R extends unknown[] = unknown[], I = unknown[]>(
+    queryConfig: FailoverQueryArrayConfig<I>,
+    callback: (err: Error, result: pg.QueryArrayResult<R>) => void,
+  ): void;
+  query<R extends Row = Row, I = unknown[]>(
+    queryTextOrConfig: string | FailoverQueryConfig<I>,
+    callback: (err: Error, result: pg.QueryResult<R>) => void,
+  ): void;
+  query<R extends Row = Row, I = unknown[]>(
+    queryText: string,
+    values: Values<I>,
+    callback: (err: Error, result: pg.QueryResult<R>) => void,
+  ): void;
+  query(...args: unknown[]): Promise<pg.QueryResult> | undefined {
+    const last = args[args.length - 1];
+    const callback = typeof last === 'function' ? (last as QueryCallback<pg.QueryResult>) : undefined;
+    let call: QueryCall;
+    try {
+      call = parseQueryCall(args);
+    } catch (error) {
+      return this.settle(Promise.reject(error), callback);
+    }
+    return this.settle(this.runQuery(call), call.callback);
+  }
+
+  /**
+   * Runs `fn` in a transaction on the current primary, and runs it again whole where that is safe
+   * (failure before COMMIT, serialization failure, deadlock); with `idempotencyKey`, exactly once
+   * even when the connection dies during COMMIT. `fn` may run more than once: it must only touch the
+   * database through `tx`. See docs/transactions.md.
+   */
+  transaction<T>(fn: TransactionFunction<PgTransaction, T>, options?: TransactionOptions): Promise<T> {
+    return this.whileOpen(() => this.transactions.run(fn, options));
+  }
+
+  connect(): Promise<pg.PoolClient>;
+  connect(
+    callback: (
+      err: Error | undefined,
+      client: pg.PoolClient | undefined,
+      done: (release?: unknown) => void,
+    ) => void,
+  ): void;
+  connect(
+    callback?: (
+      err: Error | undefined,
+      client: pg.PoolClient | undefined,
+      done: (release?: unknown) => void,
+    ) => void,
+  ): Promise<pg.PoolClient> | undefined {
+    const pinned = this.pin();
+    if (!callback) return pinned;
+    pinned.then(
+      (client) =>
+        process.nextTick(callback, undefined, client, (release?: unknown) =>
+          client.release(release as Error),
+        ),
+      (error: Error) => process.nextTick(callback, error, undefined, () => undefined),
+    );
+    return undefined;
+  }
+
+  end(): Promise<void>;
+  end(callback: () => void): void;
+  end(callback?: () => void): Promise<void> | undefined {
+    if (this.ending) {
+      const error = new Error('Called end on pool more than once');
+      if (callback) {
+        process.nextTick(callback, error);
+        return undefined;
+      }
+      return Promise.reject(error);
+    }
+    this.ending = true;
+    const ended = this.engine.end().then(() => {
+      this.ended = true;
+    });
+    if (!callback) return ended;
+    ended.then(() => process.nextTick(callback));
+    return undefined;
+  }
+
+  private runQuery(call: QueryCall): Promise<pg.QueryResult> {
+    if (this.ending) return Promise.reject(new PoolEndedError());
+    return this.engine.run({ reRunnable: call.reRunnable }, (client) => runStatement(client, call.config));
+  }
+
+  private whileOpen<T>(work: () => Promise<T>): Promise<T> {
+    return this.ending ? Promise.reject(new PoolEndedError()) : work();
+  }
+
+  private async pin(): Promise<pg.PoolClient> {
+    if (this.ending) throw new PoolEndedError();
+    const { connection, node } = await this.engine.acquire();
+    return pinClient(connection, node, this.engine, this.adapter);
+  }
+
+  private settle<R>(promise: Promise<R>, callback: QueryCallback<R> | undefined): Promise<R> | undefined {
+    if (!callback) return promise;
+    settleCallback(promise, callback);
+    return undefined;
+  }
+
+  private sumNodePools(counter: 'totalCount' | 'idleCount' | 'waitingCount' | 'expiredCount'): number {
+    let total = 0;
+    for (const pool of this.adapter.nodePools) total += pool[counter];
+    return total;
+  }
+
+  /**
+   * pg.Pool's events, re-emitted from the node pools. `error` is emitted only when the app listens:
+   * pg.Pool would crash the process on an idle client's error without a listener; a dying node must
+   * not.
+   */
+  private poolEventSink(): PgPoolEventSink {
+    return {
+      connect: (client) => this.emit('connect', client),
+      acquire: (client) => this.emit('acquire', client),
+      release: (error, client) => this.emit('release', error, client),
+      remove: (client) => this.emit('remove', client),
+      error: (error, client) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error, client);
+      },
+    };
+  }
+}
+
+/** pg.Pool's `options`, with its defaults filled in as pg-pool does. */
+function poolOptions(shared: pg.PoolConfig): pg.PoolOptions {
+  const defaults = {
+    max: 10,
+    maxUses: Number.POSITIVE_INFINITY,
+    allowExitOnIdle: false,
+    maxLifetimeSeconds: 0,
+    idleTimeoutMillis: 10_000,
+  };
+  return extendConfig({ ...defaults, ...shared, password: shared.password }, {}) as pg.PoolOptions;
+}
