@@ -1,0 +1,211 @@
+/**
+ * The faults of the chaos matrix. Each one injects a failure and then does what the outside world
+ * would: a failover manager promotes after the delays of the library's own failover scenarios
+ * (500 ms after a crash, 2 s after a hang), or nobody does anything when the primary is healthy.
+ */
+
+import type { FaultHandle } from '../fault-proxy/types';
+import { failover, noteSynchronousStandby } from './external-promoter';
+import type { ChaosFault, FaultContext } from './types';
+
+/** A crash is noticed at once by a manager's health check; promote this long after it. */
+const CRASH_PROMOTE_DELAY_MS = 500;
+/** A hang must first time out (Patroni's ttl in miniature): promote this long after it. */
+const HANG_PROMOTE_DELAY_MS = 2_000;
+/** How long a fault that heals by itself (latency, partition) lasts. */
+const TRANSIENT_FAULT_MS = 3_000;
+/** Writes continue this long on the new primary before the second failover. */
+const BETWEEN_FAILOVERS_MS = 1_500;
+
+/** A fault that heals by itself: on for TRANSIENT_FAULT_MS, then off, whatever happens meanwhile. */
+async function holdThenHeal(
+  context: FaultContext,
+  fault: FaultHandle,
+  label: string,
+  healed: string,
+): Promise<void> {
+  context.mark(label, 'fault');
+  try {
+    await context.sleep(TRANSIENT_FAULT_MS);
+  } finally {
+    await fault.off();
+  }
+  context.mark(healed, 'heal');
+}
+
+async function killPrimaryAndFailover(context: FaultContext): Promise<void> {
+  const old = context.cluster.primary;
+  await noteSynchronousStandby(context);
+  context.cluster.kill(old, 'SIGKILL');
+  context.down.add(old);
+  context.mark(`kill -9 ${old}`, 'fault');
+  await context.sleep(CRASH_PROMOTE_DELAY_MS);
+  await failover(context, old);
+}
+
+const killPrimary: ChaosFault = {
+  name: 'kill-primary',
+  title: 'kill -9 primary',
+  replicas: 2,
+  promoter: 'harness',
+  run: killPrimaryAndFailover,
+};
+
+/**
+ * The primary stops answering (`hang` returns how to end it); a manager promotes after
+ * HANG_PROMOTE_DELAY_MS; then the hang ends and the old primary, still writable on its old
+ * timeline, is back: it must never be written to again.
+ */
+async function hangThenFailover(
+  context: FaultContext,
+  what: string,
+  hang: (node: string) => () => Promise<void> | void,
+): Promise<void> {
+  const old = context.cluster.primary;
+  await noteSynchronousStandby(context);
+  const end = hang(old);
+  context.mark(`${what} ${old}`, 'fault');
+  try {
+    await context.sleep(HANG_PROMOTE_DELAY_MS);
+    await failover(context, old);
+  } finally {
+    await end();
+  }
+  context.mark(`${old} back`, 'heal');
+}
+
+const stopPrimary: ChaosFault = {
+  name: 'sigstop-primary',
+  title: 'SIGSTOP primary',
+  replicas: 2,
+  promoter: 'harness',
+  run: (context) =>
+    hangThenFailover(context, 'SIGSTOP', (node) => {
+      context.cluster.kill(node, 'SIGSTOP');
+      return () => context.cluster.kill(node, 'SIGCONT');
+    }),
+};
+
+const blackholePrimary: ChaosFault = {
+  name: 'blackhole-primary',
+  title: 'blackhole primary',
+  replicas: 2,
+  promoter: 'harness',
+  // The app's network to the primary hangs; a manager that cannot reach it either promotes.
+  run: (context) =>
+    hangThenFailover(context, 'blackhole', (node) => {
+      const hole = context.cluster.proxy(node).blackhole();
+      return () => hole.off();
+    }),
+};
+
+const resetAll: ChaosFault = {
+  name: 'reset-all',
+  title: 'reset all connections',
+  replicas: 2,
+  promoter: 'nobody',
+  async run(context) {
+    for (const node of context.cluster.nodes) context.cluster.proxy(node).reset();
+    context.mark('TCP reset of every connection', 'fault');
+  },
+};
+
+const latencyPrimary: ChaosFault = {
+  name: 'latency-primary',
+  title: 'latency 200 ms on primary',
+  replicas: 2,
+  promoter: 'nobody',
+  // Every round trip takes 400 ms (200 ms each way): slower writes, not an outage.
+  gapThresholdMs: 1_000,
+  async run(context) {
+    const primary = context.cluster.primary;
+    await holdThenHeal(
+      context,
+      context.cluster.proxy(primary).latency(200),
+      `+200 ms each way to ${primary}`,
+      'latency off',
+    );
+  },
+};
+
+const partitionPrimary: ChaosFault = {
+  name: 'partition-primary',
+  title: 'partition primary from app',
+  replicas: 2,
+  promoter: 'nobody',
+  async run(context) {
+    // The replicas still stream from the primary, so no manager would promote: writes must wait
+    // for the same primary, and none may go anywhere else.
+    const primary = context.cluster.primary;
+    await holdThenHeal(
+      context,
+      context.cluster.proxy(primary).blackhole(),
+      `app cut from ${primary}`,
+      'partition healed',
+    );
+  },
+};
+
+const killReplica: ChaosFault = {
+  name: 'kill-replica',
+  title: 'kill -9 replica',
+  replicas: 2,
+  promoter: 'nobody',
+  async run(context) {
+    const { cluster } = context;
+    // The synchronous standby where there is one: its loss blocks every commit until a manager
+    // names another standby (Patroni's synchronous mode does); otherwise the first replica.
+    const victim =
+      (await noteSynchronousStandby(context)) ?? cluster.nodes.find((node) => node !== cluster.primary)!;
+    cluster.kill(victim, 'SIGKILL');
+    context.down.add(victim);
+    context.mark(`kill -9 ${victim}`, 'fault');
+    await context.sleep(CRASH_PROMOTE_DELAY_MS);
+    if (context.replication === 'sync' && cluster.setSynchronousStandbys) {
+      const others = cluster.nodes.filter((node) => node !== cluster.primary && node !== victim);
+      await cluster.setSynchronousStandbys([...others, victim]);
+      context.mark(`sync standby: ${others[0]}`, 'other');
+    }
+    await context.sleep(1_000);
+    await cluster.start(victim);
+    context.down.delete(victim);
+    await cluster.waitForReplication(victim, 30_000);
+    context.mark(`${victim} back`, 'heal');
+  },
+};
+
+const twoFailovers: ChaosFault = {
+  name: 'two-failovers',
+  title: 'two failovers in a row',
+  // Three replicas: after two failovers one standby is left to confirm synchronous commits.
+  replicas: 3,
+  promoter: 'harness',
+  async run(context) {
+    await killPrimaryAndFailover(context);
+    await context.sleep(BETWEEN_FAILOVERS_MS);
+    await killPrimaryAndFailover(context);
+  },
+};
+
+/** Every fault of the matrix, in report order. */
+export const CHAOS_FAULTS: readonly ChaosFault[] = [
+  killPrimary,
+  stopPrimary,
+  blackholePrimary,
+  resetAll,
+  latencyPrimary,
+  partitionPrimary,
+  killReplica,
+  twoFailovers,
+];
+
+export function faultsNamed(names: readonly string[] | undefined): ChaosFault[] {
+  if (!names) return [...CHAOS_FAULTS];
+  return names.map((name) => {
+    const fault = CHAOS_FAULTS.find((candidate) => candidate.name === name);
+    if (!fault) {
+      throw new Error(`Unknown fault "${name}"; known: ${CHAOS_FAULTS.map((f) => f.name).join(', ')}.`);
+    }
+    return fault;
+  });
+}
