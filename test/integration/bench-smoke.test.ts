@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findMariadbBinaries } from '../../src/testing';
+
+/**
+ * `npm test` checks that both benchmark scripts still run end to end, in their --smoke mode (one short
+ * trial of one fault on each engine, no Node 22 peers), and write their reports. Figures are never
+ * asserted: a timing on a shared machine proves nothing; `npm run bench:*` is where figures come from.
+ * The MariaDB side runs where mariadbd is installed (the benches skip it otherwise, and so does this).
+ */
+const root = join(import.meta.dirname, '..', '..');
+const out = mkdtempSync(join(process.env.FAILOVER_POOL_TMPDIR || tmpdir(), 'bench-smoke-'));
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function runBench(script: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--smoke', '--out', out], {
+      cwd: root,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+function hasMariadb(): boolean {
+  try {
+    findMariadbBinaries();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Engine = 'postgres' | 'mysql';
+
+interface FailoverSection {
+  cells: { client: string; trials: number }[];
+  trials: { client: string; error?: string; timeline?: unknown }[];
+}
+
+interface OverheadSection {
+  pairs: {
+    cells: { workload: string; callers: number; ratio: number }[];
+    heap: { oursKB: number };
+  }[];
+  routing: { routerPrimaryNs: number };
+}
+
+interface Report {
+  failover?: Partial<Record<Engine, FailoverSection>>;
+  overhead?: Partial<Record<Engine, OverheadSection>>;
+}
+
+/** The Node 20 clients of each engine (the AWS wrapper needs Node 22: smoke skips it). */
+const FAILOVER_CLIENTS: Record<Engine, string[]> = {
+  postgres: ['failover-pool', 'pg.Pool (first host)', 'postgres.js'],
+  mysql: ['failover-pool', 'mariadb PoolCluster', 'mysql2 PoolCluster'],
+};
+/** PostgreSQL: pg.Pool; MariaDB: mysql2's promise and callback APIs. */
+const OVERHEAD_PAIRS: Record<Engine, number> = { postgres: 1, mysql: 2 };
+const engines: Engine[] = hasMariadb() ? ['postgres', 'mysql'] : ['postgres'];
+
+const readReport = (): Report => JSON.parse(readFileSync(join(out, 'bench-report.json'), 'utf8')) as Report;
+
+describe('benchmark scripts (smoke)', () => {
+  it('bench:failover --smoke runs every Node 20 client through a fault on each engine and reports it', {
+    timeout: 300_000,
+  }, async () => {
+    const { code, output } = await runBench('bench/failover.ts');
+    expect(code, output).toBe(0);
+    const failover = readReport().failover;
+    expect(Object.keys(failover ?? {}).sort()).toEqual([...engines].sort());
+    for (const engine of engines) {
+      const section = failover?.[engine];
+      expect(section?.cells.map((c) => c.client).sort(), engine).toEqual(FAILOVER_CLIENTS[engine].sort());
+      for (const trial of section?.trials ?? []) {
+        expect(trial.error, `${engine} ${trial.client}`).toBeUndefined();
+        expect(trial.timeline, `${engine} ${trial.client}`).toBeDefined();
+      }
+    }
+    expect(output).toContain('acked writes lost');
+    expect(readFileSync(join(out, 'bench-report.html'), 'utf8')).toContain('<svg');
+  });
+
+  it('bench:overhead --smoke compares the pools on every workload of each engine and reports it', {
+    timeout: 300_000,
+  }, async () => {
+    const { code, output } = await runBench('bench/overhead.ts');
+    expect(code, output).toBe(0);
+    const overhead = readReport().overhead;
+    expect(Object.keys(overhead ?? {}).sort()).toEqual([...engines].sort());
+    for (const engine of engines) {
+      const section = overhead?.[engine];
+      expect(section?.pairs, engine).toHaveLength(OVERHEAD_PAIRS[engine]);
+      for (const pair of section?.pairs ?? []) {
+        expect(pair.cells).toHaveLength(9);
+        for (const cell of pair.cells) expect(cell.ratio).toBeGreaterThan(0);
+        expect(pair.heap.oursKB).toEqual(expect.any(Number));
+      }
+      expect(section?.routing.routerPrimaryNs).toBeGreaterThan(0);
+    }
+    expect(existsSync(join(out, 'bench-report.html'))).toBe(true);
+  });
+});

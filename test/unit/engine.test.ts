@@ -1,0 +1,420 @@
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FailoverEngine } from '../../src/core/engine';
+import {
+  NoPrimaryError,
+  PoolEndedError,
+  SplitBrainError,
+  WriteOutcomeUnknownError,
+} from '../../src/core/errors';
+import type { FailoverEvents } from '../../src/core/events';
+import { resolveFailoverOptions, resolveMonitorOptions } from '../../src/core/options';
+import { decide } from '../../src/core/retry';
+import { FakeClock, flush } from './support/fake-clock';
+import { FakeCluster, type FakeConnection, FakeError } from './support/fake-cluster';
+
+const engines: FailoverEngine<FakeConnection>[] = [];
+
+function setup(spec: ConstructorParameters<typeof FakeCluster>[0], failover = {}, monitor = {}) {
+  const cluster = new FakeCluster(spec);
+  const clock = new FakeClock();
+  const events = new EventEmitter<FailoverEvents>();
+  const seen: { event: string; args: unknown[] }[] = [];
+  for (const name of [
+    'primaryChanged',
+    'primaryLost',
+    'nodeDown',
+    'nodeUp',
+    'retry',
+    'splitBrain',
+    'topology',
+  ] as const) {
+    events.on(name, (...args: unknown[]) => seen.push({ event: name, args }));
+  }
+  const engine = new FailoverEngine(
+    cluster.addresses,
+    cluster,
+    resolveFailoverOptions({ retryDelayMs: () => 0, ...failover }),
+    resolveMonitorOptions({
+      intervalMs: 1000,
+      timeoutMs: 500,
+      fastIntervalMs: 20,
+      settleMs: 200,
+      ...monitor,
+    }),
+    (event, ...args) => events.emit(event, ...(args as never)),
+    clock,
+  );
+  engines.push(engine);
+  engine.start();
+  const write = (reRunnable = false) =>
+    engine.run({ reRunnable }, (connection) => cluster.execute(connection, reRunnable ? 'read' : 'write'));
+  /** The payloads of every `name` event so far. */
+  const payloads = <K extends keyof FailoverEvents>(name: K) =>
+    seen.filter((e) => e.event === name).map((e) => e.args[0] as FailoverEvents[K][0]);
+  return { cluster, clock, engine, events, seen, payloads, write };
+}
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.end()));
+});
+
+describe('FailoverEngine', () => {
+  it('writes to the node that says it is primary, whatever the configuration order', async () => {
+    const { clock, write } = setup({ 'a:1': {}, 'b:1': {}, 'c:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    await expect(write()).resolves.toBe('c:1');
+  });
+
+  it('makes writes wait for a primary, then sends them to it', async () => {
+    const { cluster, clock, write, seen } = setup({ 'a:1': { state: 'down' }, 'b:1': {} });
+    const pending = write();
+    await clock.advance(300);
+    cluster.promote('b:1');
+    await clock.advance(30);
+    await expect(pending).resolves.toBe('b:1');
+    expect(seen.find((e) => e.event === 'primaryChanged')?.args[0]).toMatchObject({ from: null, to: 'b:1' });
+  });
+
+  it('re-runs a statement rejected as read-only on the new primary, without the caller seeing it', async () => {
+    const { cluster, clock, write, seen } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    // a is demoted and b promoted between two probes: the next write still goes to a.
+    Object.assign(cluster.node('a:1'), { role: 'replica', writable: false });
+    cluster.promote('b:1');
+    const result = write();
+    await clock.advance(50);
+    await expect(result).resolves.toBe('b:1');
+    const retry = seen.find((e) => e.event === 'retry')?.args[0];
+    expect(retry).toMatchObject({ attempt: 1, node: 'a:1', reason: 'read-only' });
+  });
+
+  it('fails a write whose connection died after sending with WriteOutcomeUnknownError', async () => {
+    const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    let runs = 0;
+    const result = engine.run({ reRunnable: false }, async () => {
+      runs++;
+      throw new FakeError('connection-lost', 'Connection terminated unexpectedly');
+    });
+    const error = await result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect(error).toMatchObject({ code: 'WRITE_OUTCOME_UNKNOWN', host: 'a', port: 1, attempt: 1 });
+    expect((error as Error).cause).toBeInstanceOf(FakeError);
+    expect((error as Error).message).toContain('idempotent: true');
+    expect(runs).toBe(1);
+    expect(cluster.pools.get('a:1')?.destroyed).toBe(1);
+  });
+
+  it('re-runs a write marked re-runnable after its connection died', async () => {
+    const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    let runs = 0;
+    const result = engine.run({ reRunnable: true }, async (connection) => {
+      runs++;
+      if (runs === 1) throw new FakeError('connection-lost');
+      return cluster.execute(connection);
+    });
+    await clock.advance(50);
+    await expect(result).resolves.toBe('a:1');
+    expect(runs).toBe(2);
+  });
+
+  it.each(['not-sent', 'terminated', 'connect-failed'] as const)(
+    're-runs after %s (certainly not applied)',
+    async (kind) => {
+      const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } });
+      await clock.advance(1);
+      let runs = 0;
+      const result = engine.run({ reRunnable: false }, async (connection) => {
+        runs++;
+        if (runs === 1) throw new FakeError(kind);
+        return cluster.execute(connection);
+      });
+      await clock.advance(50);
+      await expect(result).resolves.toBe('a:1');
+      expect(runs).toBe(2);
+    },
+  );
+
+  it("passes the application's own errors through unchanged and runs them once", async () => {
+    const { clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    const mine = new Error('duplicate key value violates unique constraint');
+    let runs = 0;
+    const error = await engine
+      .run({ reRunnable: true }, async () => {
+        runs++;
+        throw mine;
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBe(mine);
+    expect(runs).toBe(1);
+  });
+
+  it('gives up with NoPrimaryError after failover.waitForPrimaryMs, naming the option', async () => {
+    const { clock, write } = setup({ 'a:1': { state: 'down' }, 'b:1': {} }, { waitForPrimaryMs: 1000 });
+    const result = write().catch((e: unknown) => e);
+    await clock.advance(999);
+    await clock.advance(2);
+    const error = await result;
+    expect(error).toBeInstanceOf(NoPrimaryError);
+    expect(error).toMatchObject({ code: 'NO_PRIMARY', reason: 'timeout' });
+    expect((error as Error).message).toContain('failover.waitForPrimaryMs');
+    expect((error as Error).message).toContain('a:1 down');
+  });
+
+  it("fails at once, with the server's own error, when every node refuses the login", async () => {
+    const { cluster, clock, write } = setup({ 'a:1': { state: 'refusing' }, 'b:1': { state: 'refusing' } });
+    const waiting = write().catch((e: unknown) => e);
+    await clock.advance(5);
+    const error = await waiting;
+    expect(error).toBeInstanceOf(FakeError);
+    expect((error as Error).message).toBe('password authentication failed');
+    await expect(write()).rejects.toThrow('password authentication failed');
+    // Fixed (the password was rotated back): writes go through again.
+    Object.assign(cluster.node('a:1'), { state: 'up', role: 'primary', writable: true });
+    cluster.node('b:1').state = 'up';
+    await clock.advance(1100);
+    await expect(write()).resolves.toBe('a:1');
+  });
+
+  it('keeps waiting (bounded) when every node hangs: a probe timeout is not a configuration error', async () => {
+    const { cluster, clock, write } = setup(
+      { 'a:1': { state: 'hung' }, 'b:1': { state: 'hung' } },
+      { waitForPrimaryMs: 3000 },
+    );
+    const waiting = write().catch((e: unknown) => e);
+    await clock.advance(1500); // both probes have timed out (500 ms) by now
+    cluster.node('a:1').state = 'up';
+    cluster.promote('a:1');
+    await clock.advance(600);
+    await expect(waiting).resolves.toBe('a:1');
+  });
+
+  it('bounds the queue of callers waiting for a primary', async () => {
+    const { clock, write } = setup({ 'a:1': {} }, { maxWaiting: 2, waitForPrimaryMs: 100 });
+    const first = write().catch((e: unknown) => e);
+    const second = write().catch((e: unknown) => e);
+    const third = await write().catch((e: unknown) => e);
+    expect(third).toMatchObject({ code: 'NO_PRIMARY', reason: 'queue-full' });
+    expect((third as Error).message).toContain('failover.maxWaiting');
+    await clock.advance(200);
+    expect(await first).toMatchObject({ reason: 'timeout' });
+    expect(await second).toMatchObject({ reason: 'timeout' });
+  });
+
+  it('stops after failover.maxAttempts tries that each failed without effect', async () => {
+    const { clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } }, { maxAttempts: 3 });
+    await clock.advance(1);
+    let runs = 0;
+    const result = engine
+      .run({ reRunnable: false }, async () => {
+        runs++;
+        throw new FakeError('not-sent');
+      })
+      .catch((e: unknown) => e);
+    await clock.advance(200);
+    expect(await result).toMatchObject({ code: 'NO_PRIMARY', reason: 'attempts', attempt: 3 });
+    expect(runs).toBe(3);
+  });
+
+  it('probes fast after a failure and finds the new primary within a fast interval', async () => {
+    const { cluster, clock, engine, write, payloads } = setup({
+      'a:1': { role: 'primary', writable: true },
+      'b:1': {},
+    });
+    await clock.advance(500); // settled: normal 1000 ms rhythm
+    // A write in flight when a:1 dies: its outcome is unknown, and its failure alerts the monitor.
+    const inFlight = engine
+      .run({ reRunnable: false }, async () => {
+        cluster.node('a:1').state = 'down';
+        throw new FakeError('connection-lost');
+      })
+      .catch((e: unknown) => e);
+    await clock.advance(1);
+    expect(await inFlight).toBeInstanceOf(WriteOutcomeUnknownError);
+    const waiting = write();
+    cluster.promote('b:1');
+    await clock.advance(25); // one fast interval (20 ms +-10%), far below the 1000 ms rhythm
+    await expect(waiting).resolves.toBe('b:1');
+    const changed = payloads('primaryChanged').find((e) => e.to === 'b:1');
+    expect(changed).toMatchObject({ from: 'a:1', to: 'b:1', generation: 2 });
+    expect(changed?.detectedAfterMs).toBeLessThanOrEqual(26);
+    expect(payloads('primaryLost')).toHaveLength(1);
+  });
+
+  it('returns to the normal rhythm once the topology has settled', async () => {
+    const { cluster, clock } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1000);
+    const before = cluster.probes.length;
+    await clock.advance(3000);
+    expect(cluster.probes.length - before).toBeLessThanOrEqual(4);
+  });
+
+  it('does not let a hung node delay the probes of the others', async () => {
+    const { cluster, clock, payloads } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    cluster.node('a:1').state = 'hung';
+    cluster.promote('b:1');
+    cluster.node('b:1').generation = 2;
+    const probesOfB = () => cluster.probes.filter((p) => p === 'b:1').length;
+    const before = probesOfB();
+    await clock.advance(1100);
+    expect(probesOfB()).toBeGreaterThan(before);
+    // b (generation 2) is primary even before a's probe times out; a is then marked down.
+    expect(payloads('nodeDown')[0]).toMatchObject({ node: 'a:1' });
+    expect(payloads('primaryChanged').at(-1)?.to).toBe('b:1');
+  });
+
+  it('closes every connection to the old primary once a new one is chosen', async () => {
+    const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    const pinned = await engine.acquire();
+    expect(pinned.node.name).toBe('a:1');
+    cluster.node('a:1').state = 'hung';
+    cluster.promote('b:1');
+    await clock.advance(1100);
+    expect(cluster.pools.get('a:1')?.retired).toBe(1);
+    expect(pinned.connection.destroyed).toBe(true);
+    expect(engine.pinnedStatus('a:1')).toBe('down');
+  });
+
+  it('does not use a connection that finished opening after its node stopped being primary', async () => {
+    const { cluster, clock, engine, write } = setup({
+      'a:1': { role: 'primary', writable: true },
+      'b:1': {},
+    });
+    await clock.advance(1);
+    await write(); // a:1's pool exists
+    let open = (): void => undefined;
+    const pool = cluster.pools.get('a:1');
+    if (!pool) throw new Error('no pool');
+    pool.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const pending = write(); // its connect hangs, as to a frozen node
+    await clock.advance(1);
+    cluster.node('a:1').state = 'hung';
+    cluster.promote('b:1');
+    await clock.advance(1100); // b:1 is primary now
+    cluster.node('a:1').state = 'up'; // a:1 wakes up, still writable, and the connect completes
+    pool.gate = undefined;
+    open();
+    await clock.advance(50);
+    await expect(pending).resolves.toBe('b:1');
+    expect(pool.destroyed).toBeGreaterThanOrEqual(1);
+    expect(engine.topology().primary?.name).toBe('b:1');
+  });
+
+  it('refuses to write during a split brain, and says so', async () => {
+    const { cluster, clock, write, seen } = setup(
+      {
+        'a:1': { role: 'primary', writable: true, generation: 2 },
+        'b:1': { role: 'primary', writable: true, generation: 2 },
+      },
+      { waitForPrimaryMs: 300 },
+    );
+    const result = write().catch((e: unknown) => e);
+    await clock.advance(400);
+    const error = await result;
+    expect(error).toBeInstanceOf(SplitBrainError);
+    expect((error as SplitBrainError).nodes).toEqual(['a:1', 'b:1']);
+    expect(seen.find((e) => e.event === 'splitBrain')?.args[0]).toMatchObject({
+      nodes: ['a:1', 'b:1'],
+      resolvedTo: null,
+    });
+    expect(cluster.nodes.size).toBe(2);
+  });
+
+  it('reports a returning old primary as a resolved split brain and never writes to it', async () => {
+    const { cluster, clock, write, seen } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    cluster.node('a:1').state = 'down';
+    cluster.promote('b:1');
+    await clock.advance(1100);
+    cluster.node('a:1').state = 'up'; // comes back, still writable, generation 1
+    await clock.advance(1100);
+    for (let i = 0; i < 5; i++) await expect(write()).resolves.toBe('b:1');
+    expect(seen.find((e) => e.event === 'splitBrain')?.args[0]).toMatchObject({ resolvedTo: 'b:1' });
+    expect(cluster.pools.get('a:1')?.acquired ?? 0).toBe(0);
+  });
+
+  it("re-runs a pinned connection's first statement on a fresh connection when it certainly did not run", async () => {
+    const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    const pinned = await engine.acquire();
+    let runs = 0;
+    const outcome = engine.runPinned({ reRunnable: false }, pinned, async (connection) => {
+      runs++;
+      if (runs === 1) throw new FakeError('terminated');
+      return cluster.execute(connection);
+    });
+    await clock.advance(50);
+    const result = await outcome;
+    expect(result).toMatchObject({ ok: true, result: 'a:1' });
+    expect(result.pinned?.connection).not.toBe(pinned.connection);
+    expect(pinned.connection.destroyed).toBe(true);
+  });
+
+  it("hands back the same pinned connection when the first statement fails with the app's own error", async () => {
+    const { clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    const pinned = await engine.acquire();
+    const mine = new Error('syntax error');
+    const result = await engine.runPinned({ reRunnable: false }, pinned, async () => {
+      throw mine;
+    });
+    expect(result).toMatchObject({ ok: false, error: mine });
+    expect(result.pinned).toBe(pinned);
+    expect(pinned.connection.destroyed).toBe(false);
+  });
+
+  it('rejects waiting callers when ended, and stops probing', async () => {
+    const { cluster, clock, engine, write } = setup({ 'a:1': {} });
+    const result = write().catch((e: unknown) => e);
+    await clock.advance(10);
+    await engine.end();
+    expect(await result).toBeInstanceOf(PoolEndedError);
+    const probes = cluster.probes.length;
+    await clock.advance(5000);
+    expect(cluster.probes.length).toBe(probes);
+    await expect(write()).rejects.toBeInstanceOf(PoolEndedError);
+  });
+
+  it('keeps monitoring when an event listener throws', async () => {
+    const { cluster, clock, events, write } = setup({ 'a:1': { state: 'down' }, 'b:1': {} });
+    const thrown: unknown[] = [];
+    const onUncaught = (error: unknown) => thrown.push(error);
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      events.on('nodeDown', () => {
+        throw new Error('listener bug');
+      });
+      await clock.advance(10);
+      cluster.promote('b:1');
+      await clock.advance(30);
+      await flush();
+      await expect(write()).resolves.toBe('b:1');
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+    }
+  });
+});
+
+describe('retry decisions', () => {
+  it.each([
+    ['read-only', false, 'retry'],
+    ['connect-failed', false, 'retry'],
+    ['not-sent', false, 'retry'],
+    ['terminated', false, 'retry'],
+    ['connection-lost', false, 'outcome-unknown'],
+    ['connection-lost', true, 'retry'],
+    ['timed-out', false, 'outcome-unknown'],
+    ['timed-out', true, 'surface'],
+    ['application', false, 'surface'],
+    ['application', true, 'surface'],
+  ] as const)('%s (re-runnable: %s) -> %s', (kind, reRunnable, action) => {
+    expect(decide(kind, { reRunnable }).action).toBe(action);
+  });
+});

@@ -1,0 +1,161 @@
+import type { DriverAdapter } from '../../../src/core/driver-adapter';
+import type { NodeAddress, NodeProbe } from '../../../src/core/node';
+import type { NodePool } from '../../../src/core/node-pool';
+import type { FailureKind } from '../../../src/core/retry';
+
+/** How a fake node behaves right now. */
+export interface FakeNodeState {
+  /** 'refusing': answers, but rejects our login (a wrong password): waiting will not help. */
+  state: 'up' | 'down' | 'hung' | 'refusing';
+  role: 'primary' | 'replica';
+  writable: boolean;
+  generation: number;
+  identity: string;
+}
+
+/** An error a fake connection raises; `kind` is how the fake adapter classifies it. */
+export class FakeError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string = kind,
+  ) {
+    super(message);
+  }
+}
+
+export interface FakeConnection {
+  readonly node: string;
+  readonly id: number;
+  destroyed: boolean;
+}
+
+/**
+ * A cluster that exists only in memory, for unit tests of the core: nodes answer probes by their
+ * current state, connections fail the way a real node in that state would make them fail.
+ */
+export class FakeCluster implements DriverAdapter<FakeConnection> {
+  readonly nodes = new Map<string, FakeNodeState>();
+  readonly addresses: NodeAddress[] = [];
+  readonly probes: string[] = [];
+  readonly pools = new Map<string, FakeNodePool>();
+  private nextId = 1;
+
+  constructor(spec: Record<string, Partial<FakeNodeState>>) {
+    for (const [name, partial] of Object.entries(spec)) {
+      const [host, port] = name.split(':') as [string, string];
+      this.addresses.push({ name, host, port: Number(port) });
+      this.nodes.set(name, {
+        state: 'up',
+        role: 'replica',
+        writable: false,
+        generation: 1,
+        identity: 'cluster-a',
+        ...partial,
+      });
+    }
+  }
+
+  node(name: string): FakeNodeState {
+    const node = this.nodes.get(name);
+    if (!node) throw new Error(`no fake node ${name}`);
+    return node;
+  }
+
+  /** Makes `name` the primary of a new generation, as a promotion would. */
+  promote(name: string): void {
+    const node = this.node(name);
+    node.role = 'primary';
+    node.writable = true;
+    node.generation = Math.max(...[...this.nodes.values()].map((n) => n.generation)) + 1;
+  }
+
+  readonly probe = (address: NodeAddress, signal: AbortSignal): Promise<NodeProbe> => {
+    this.probes.push(address.name);
+    const node = this.node(address.name);
+    if (node.state === 'down') return Promise.reject(new FakeError('connect-failed', 'ECONNREFUSED'));
+    if (node.state === 'refusing')
+      return Promise.reject(new FakeError('application', 'password authentication failed'));
+    if (node.state === 'hung') {
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    }
+    return Promise.resolve({
+      role: node.role,
+      writable: node.writable,
+      generation: node.role === 'primary' ? node.generation : undefined,
+      identity: node.identity,
+    } as NodeProbe);
+  };
+
+  createNodePool(address: NodeAddress): FakeNodePool {
+    const pool = new FakeNodePool(address.name, this, () => this.nextId++);
+    this.pools.set(address.name, pool);
+    return pool;
+  }
+
+  classify(error: unknown): FailureKind {
+    return error instanceof FakeError ? error.kind : 'application';
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Runs a statement on `connection` as its node would now. */
+  execute(connection: FakeConnection, kind: 'write' | 'read' = 'write'): Promise<string> {
+    const node = this.node(connection.node);
+    if (connection.destroyed) return Promise.reject(new FakeError('not-sent'));
+    if (node.state === 'down') return Promise.reject(new FakeError('connection-lost'));
+    if (node.state === 'hung') return new Promise(() => undefined);
+    if (kind === 'write' && !node.writable) return Promise.reject(new FakeError('read-only'));
+    return Promise.resolve(connection.node);
+  }
+}
+
+export class FakeNodePool implements NodePool<FakeConnection> {
+  acquired = 0;
+  released = 0;
+  destroyed = 0;
+  retired = 0;
+  ended = false;
+  readonly open = new Set<FakeConnection>();
+
+  constructor(
+    private readonly name: string,
+    private readonly cluster: FakeCluster,
+    private readonly id: () => number,
+  ) {}
+
+  /** While set, acquires wait for it (a connect under way to a node that hangs). */
+  gate: Promise<void> | undefined;
+
+  async acquire(): Promise<FakeConnection> {
+    if (this.gate) await this.gate;
+    const node = this.cluster.node(this.name);
+    if (node.state === 'down') throw new FakeError('connect-failed', 'ECONNREFUSED');
+    if (!node.writable) throw new FakeError('read-only', 'session not writable');
+    this.acquired++;
+    const connection = { node: this.name, id: this.id(), destroyed: false };
+    this.open.add(connection);
+    return connection;
+  }
+
+  release(connection: FakeConnection, destroy: boolean): void {
+    this.released++;
+    if (destroy) {
+      this.destroyed++;
+      connection.destroyed = true;
+      this.open.delete(connection);
+    }
+  }
+
+  retire(): void {
+    this.retired++;
+    for (const connection of this.open) connection.destroyed = true;
+    this.open.clear();
+  }
+
+  end(): Promise<void> {
+    this.ended = true;
+    return Promise.resolve();
+  }
+}
