@@ -1,0 +1,19 @@
+import { mariadbClusterKit } from '../mariadb/cluster';
+import { pgClusterKit } from '../postgres/cluster';
+import type { BenchClient, ClusterKit } from '../types';
+import { awsWrapperMysql, awsWrapperPg } from './aws-wrapper';
+import { failoverPoolMysql } from './mysql-failover-pool';
+import { mariadbCluster } from './mysql-mariadb-cluster';
+import { poolClusterMysql } from './mysql-pool-cluster';
+import { failoverPoolPg } from './pg-failover-pool';
+import { postgresJsPg } from './pg-postgres-js';
+import { rawPg } from './pg-raw';
+
+/** Every engine's cluster kit and the clients measured on it, in the order the bench runs them. */
+export const ENGINES: readonly { kit: ClusterKit; clients: readonly BenchClient[] }[] = [
+  { kit: pgClusterKit, clients: [failoverPoolPg, postgresJsPg, rawPg, awsWrapperPg] },
+  { kit: mariadbClusterKit, clients: [failoverPoolMysql, poolClusterMysql, mariadbCluster, awsWrapperMysql] },
+];
+
+/** Clients that run in a child process under Node 22 (skipped by --no-peers and --smoke). */
+export const NEEDS_NODE22 = new Set<string>([awsWrapperPg.name, awsWrapperMysql.name]);

@@ -1,0 +1,26 @@
+import { builtMysql2 } from '../../lib/built-package';
+import type { BenchClient } from '../types';
+
+const { createMysqlPromisePool } = await builtMysql2();
+
+/** failover-pool's mysql2 promise pool with its defaults: every host listed, nothing tuned for the bench. */
+export const failoverPoolMysql: BenchClient = {
+  name: 'failover-pool',
+  engine: 'mysql',
+  setup:
+    'createMysqlPromisePool({ hosts: [all three] }), defaults (connectionLimit 10, monitor 1 s / fast 50 ms)',
+  async open(endpoints) {
+    const pool = createMysqlPromisePool({
+      hosts: endpoints.hosts.map((h) => `${h.host}:${h.port}`),
+      user: endpoints.user,
+      password: endpoints.password,
+      database: endpoints.database,
+    });
+    return {
+      insert: async (id) => {
+        await pool.query('INSERT INTO writes(id) VALUES (?)', [id]);
+      },
+      close: () => pool.end(),
+    };
+  },
+};

@@ -1,0 +1,124 @@
+import { sleep, within } from '../lib/time';
+import { measureTrial, type TrialMetrics, type TrialTimeline } from './measure';
+import { waitForRecovery } from './recovery';
+import { startStream, type WriteStream } from './stream';
+import type { BenchClient, ClusterKit, Incident, Scenario, WriteTarget } from './types';
+
+export interface TrialSettings {
+  callers: number;
+  pauseMs: number;
+  /** Steady writes before the fault. */
+  warmupMs: number;
+  neverAfterMs: number;
+  /** Writes go on this long after recovery (or the bound) and after the harness finished. */
+  settleMs: number;
+}
+
+export interface TrialResult {
+  engine: ClusterKit['engine'];
+  client: string;
+  fault: Scenario['fault'];
+  replication: Scenario['replication'];
+  trial: number;
+  server?: string;
+  /** The client acknowledged a write on the new primary within the bound. */
+  recovered: boolean;
+  metrics?: TrialMetrics;
+  timeline?: TrialTimeline;
+  /** Errors outside any call: unhandled rejections, uncaught exceptions, a client process exiting. */
+  incidents: Incident[];
+  /** The trial itself failed (cluster, harness): its figures are missing, not zero. */
+  error?: string;
+}
+
+/** One client, one fault, on a fresh cluster that is destroyed whatever happens. */
+export async function runTrial(
+  kit: ClusterKit,
+  client: BenchClient,
+  scenario: Scenario,
+  trial: number,
+  settings: TrialSettings,
+): Promise<TrialResult> {
+  const result: TrialResult = {
+    engine: kit.engine,
+    client: client.name,
+    ...scenario,
+    trial,
+    recovered: false,
+    incidents: [],
+  };
+  const incidents = watchProcess(result.incidents);
+  const cluster = await kit.start(scenario.replication).catch((error: unknown) => {
+    result.error = `cluster start failed: ${(error as Error).message}`;
+    return undefined;
+  });
+  if (!cluster) {
+    incidents.stop();
+    return result;
+  }
+  result.server = cluster.version;
+  let target: WriteTarget | undefined;
+  let stream: WriteStream | undefined;
+  try {
+    target = await client.open(cluster.endpoints);
+    stream = startStream(target, settings);
+    await sleep(settings.warmupMs);
+    const times = await cluster.inject(scenario.fault);
+    const recoveredAt = await waitForRecovery(cluster, stream, times, settings.neverAfterMs);
+    result.recovered = recoveredAt !== undefined;
+    await sleep(
+      Math.max(0, Math.max(times.doneAt, recoveredAt ?? 0) + settings.settleMs - performance.now()),
+    );
+    await stream.stop(2_000);
+    const idsByNode = new Map<string, string[] | undefined>();
+    for (const node of cluster.nodeNames) idsByNode.set(node, await cluster.idsOn(node));
+    const measured = measureTrial(stream.history.ops(), times, idsByNode);
+    if (!result.recovered) {
+      // A first write that landed only after the bound is still "never": nobody watched it stay up.
+      measured.metrics.outageMs = Number.POSITIVE_INFINITY;
+      measured.metrics.fromWritableMs = Number.POSITIVE_INFINITY;
+    }
+    result.metrics = measured.metrics;
+    result.timeline = measured.timeline;
+  } catch (error) {
+    result.error = (error as Error).message;
+  } finally {
+    // The cluster goes first: a client stuck on a hung node is released when its sockets close.
+    await cluster.destroy();
+    await stream?.stop(2_000);
+    if (target)
+      await within(
+        target.close().catch(() => undefined),
+        5_000,
+        undefined,
+      );
+    result.incidents.push(...(target?.incidents ?? []));
+    incidents.stop();
+  }
+  return result;
+}
+
+/**
+ * A client that throws outside any call would crash a real app. The bench records it against the
+ * trial instead of dying, so the other clients still get measured.
+ */
+function watchProcess(into: Incident[]): { stop(): void } {
+  const record = (what: string) => (error: unknown) => {
+    const code = (error as { code?: unknown })?.code;
+    into.push({
+      what,
+      code: typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  };
+  const onRejection = record('unhandledRejection');
+  const onException = record('uncaughtException');
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return {
+    stop() {
+      process.off('unhandledRejection', onRejection);
+      process.off('uncaughtException', onException);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The shapes the failover bench is built from. Engines (PostgreSQL; MariaDB, for the mysql2 side) plug
+ * in a cluster kit; clients plug in a `BenchClient` per engine. The bench drives every client with the
+ * same write stream through the same faults and measures them the same way.
+ */
+
+export type Engine = 'postgres' | 'mysql';
+export type FaultName = 'switchover' | 'kill9' | 'sigstop';
+export type Replication = 'async' | 'sync';
+
+/** Where a client connects: every node, the initial primary first (as an app would list them). */
+export interface Endpoints {
+  readonly engine: Engine;
+  readonly hosts: readonly { readonly host: string; readonly port: number }[];
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/** A client under test, opened on one cluster: it inserts ids into the `writes` table. */
+export interface WriteTarget {
+  /** Resolves when the database acknowledged the insert; rejects with what the app would see. */
+  insert(id: number): Promise<void>;
+  /** Closes the client. May hang on a dead node: the caller bounds it. */
+  close(): Promise<void>;
+  /** Errors the client raised outside any call (a child process's unhandled errors, its exit). */
+  readonly incidents?: readonly Incident[];
+}
+
+export interface Incident {
+  readonly what: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface BenchClient {
+  /** Short name for tables: 'failover-pool', 'postgres.js', ... */
+  readonly name: string;
+  readonly engine: Engine;
+  /** How it is configured, in words, for the report. */
+  readonly setup: string;
+  /** Why it cannot run on this machine (a missing peer install), or undefined when it can. */
+  unavailable?(): string | undefined;
+  open(endpoints: Endpoints): Promise<WriteTarget>;
+}
+
+/** One fault as the harness ran it, in this process's performance.now() clock. */
+export interface FaultTimes {
+  /** The fault was injected (or the planned switchover began). */
+  readonly faultAt: number;
+  /** The new primary first accepted writes (left recovery), as a watcher connection saw it. */
+  readonly writableAt: number;
+  /** The harness finished the whole sequence (replicas repointed, old primary resumed). */
+  readonly doneAt: number;
+  /** The node that is primary after the fault. */
+  readonly newPrimary: string;
+}
+
+/** A running cluster of one engine, with the faults the bench injects and a way to read rows back. */
+export interface BenchCluster {
+  readonly endpoints: Endpoints;
+  readonly nodeNames: readonly string[];
+  /** Server version, for the report. */
+  readonly version: string;
+  inject(fault: FaultName): Promise<FaultTimes>;
+  /** Ids in the `writes` table of `node`, as strings; undefined when the node cannot be read (down). */
+  idsOn(node: string): Promise<string[] | undefined>;
+  /** How many of `ids` are on `node` (used while the bench waits for a client to recover). */
+  countOn(node: string, ids: readonly number[]): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+/** Starts fresh clusters of one engine; one per trial. */
+export interface ClusterKit {
+  readonly engine: Engine;
+  /** Faults this engine supports, and which replication modes each is run in (and why). */
+  readonly scenarios: readonly Scenario[];
+  /** Why this engine's servers cannot run on this machine, or undefined when they can. */
+  unavailable?(): string | undefined;
+  start(replication: Replication): Promise<BenchCluster>;
+}
+
+export interface Scenario {
+  readonly fault: FaultName;
+  readonly replication: Replication;
+}
