@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseStatementCall } from '../../src/drivers/mysql2/call-args';
 import { carrierFor, deliver } from '../../src/drivers/mysql2/carrier';
+import { isSqlAndValues } from '../../src/drivers/mysql2/statement';
 
 /** What a caller with no callback sees: the events of the Query handed back, in order. */
 async function eventsFor(result: unknown, fields: unknown): Promise<unknown[][]> {
@@ -72,5 +73,28 @@ describe('mysql2 carrier: the Query a pool statement hands back', () => {
     const ended = new Promise<void>((resolve) => unheard.on('end', () => resolve()));
     deliver(unheard, call, Promise.reject(failure));
     await ended; // an unheard 'error' would have thrown from emit before 'end'
+  });
+
+  it('carries the text, the values and any per-query option of the call, in either form', () => {
+    type Carried = { sql: string; values?: unknown; _queryOptions: { rowsAsArray?: boolean } };
+    const text = carrierFor(parseStatementCall('query', ['SELECT ?', [1]]), {}) as unknown as Carried;
+    expect([text.sql, text.values]).toEqual(['SELECT ?', [1]]);
+    const object = carrierFor(
+      parseStatementCall('query', [{ sql: 'SELECT ?', rowsAsArray: true }, [2]]),
+      {},
+    ) as unknown as Carried;
+    expect([object.sql, object.values]).toEqual(['SELECT ?', [2]]);
+    expect(
+      (object as unknown as { _queryOptions: { rowsAsArray?: boolean } })._queryOptions.rowsAsArray,
+    ).toBe(true);
+  });
+});
+
+describe("isSqlAndValues: which calls take mysql2's text form", () => {
+  it('is true for text and values only, false when any other option is set', () => {
+    expect(isSqlAndValues({ sql: 'SELECT 1' })).toBe(true);
+    expect(isSqlAndValues({ sql: 'SELECT ?', values: [1] })).toBe(true);
+    expect(isSqlAndValues({ sql: 'SELECT 1', rowsAsArray: true })).toBe(false);
+    expect(isSqlAndValues({ sql: 'SELECT 1', nestTables: '_' })).toBe(false);
   });
 });

@@ -2,13 +2,13 @@ import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import mysql from 'mysql2';
 import type { StatementCall } from './call-args';
-import type { StatementOutcome } from './statement';
+import { isSqlAndValues, type StatementOutcome } from './statement';
 
 const debug = createDebug('failover-pool:mysql2');
 
 type CreateQuery = (
-  options: mysql.QueryOptions,
-  values: undefined,
+  options: mysql.QueryOptions | string,
+  values: mysql.QueryOptions['values'],
   callback: undefined,
   config: object,
 ) => mysql.Query;
@@ -22,7 +22,12 @@ type CreateQuery = (
  */
 export function carrierFor(call: StatementCall, connectionConfig: object): mysql.Query {
   const create = (mysql as unknown as { createQuery?: CreateQuery }).createQuery;
-  if (create) return create({ ...call.options }, undefined, undefined, connectionConfig);
+  if (create) {
+    // The text form builds the Query without spreading an options object: this runs per statement.
+    const { options } = call;
+    if (isSqlAndValues(options)) return create(options.sql, options.values, undefined, connectionConfig);
+    return create({ ...options }, undefined, undefined, connectionConfig);
+  }
   return Object.assign(new EventEmitter(), { sql: call.options.sql }) as unknown as mysql.Query;
 }
 
