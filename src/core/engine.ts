@@ -97,8 +97,58 @@ export class FailoverEngine<Connection> {
       if (outcome.pinned) this.poolFor(outcome.pinned.node).release(outcome.pinned.connection, true);
       throw outcome.error;
     }
-    this.poolFor(outcome.pinned.node).release(outcome.pinned.connection, false);
-    return outcome.result;
+    const { node } = outcome.pinned;
+    this.poolFor(node).release(outcome.pinned.connection, false);
+    // The path of every statement: one comparison while the node that answered is still primary.
+    if (this.router.current()?.name === node.name || !this.answeredWhileGivenUp(node.name)) {
+      return outcome.result;
+    }
+    return this.confirmAnswer(operation, work, node, outcome.result);
+  }
+
+  /**
+   * The node that just answered is one the monitor had given up: its probes fail or time out (it
+   * hung, and woke up), or it is excluded as a stale primary. A node merely suspected after one
+   * failed query (a demotion under way, a reset connection) still answers probes: its answers stand.
+   */
+  private answeredWhileGivenUp(nodeName: string): boolean {
+    const view = this.monitor.current().nodes.find((n) => n.name === nodeName);
+    return view === undefined || !view.healthy || view.excluded !== undefined;
+  }
+
+  /**
+   * A statement answered by a node the monitor had given up as primary: it stopped answering (a
+   * hang), and woke up and finished what it held. Its answer stands only if the monitor then finds
+   * it is still the primary (a long stall). If another node took over meanwhile (promoted while
+   * this one hung), the write exists only on a superseded node, which replication may never bring to
+   * the new one: re-runnable work is run again on the new primary; other writes fail with
+   * WriteOutcomeUnknownError rather than report a success that may be lost.
+   */
+  private async confirmAnswer<T>(
+    operation: Operation,
+    work: (connection: Connection, node: NodeView) => Promise<T>,
+    node: NodeView,
+    result: T,
+  ): Promise<T> {
+    const answeredAt = this.clock.now();
+    // A decision from probes that all started after the answer: the node that woke up may answer
+    // its probe before the others are probed again, and the others' last word may predate a
+    // promotion that happened while it hung.
+    const fresh = await this.monitor.freshSnapshot(answeredAt);
+    const primary =
+      fresh.primary ??
+      (await this.router.primary(answeredAt + this.options.waitForPrimaryMs).catch(() => null));
+    if (primary?.name === node.name) return result;
+    if (operation.reRunnable) return this.run(operation, work);
+    const now = primary
+      ? `${primary.name} has become primary meanwhile`
+      : 'no primary could be confirmed within failover.waitForPrimaryMs';
+    throw new WriteOutcomeUnknownError(
+      `The statement was applied on ${node.name} after the pool had stopped treating it as primary, and ${now}: ` +
+        `it may be lost with ${node.name}. Check before repeating it, or mark the query \`idempotent: true\` ` +
+        'if running it twice is harmless.',
+      { host: node.host, port: node.port, role: node.role, attempt: 1 },
+    );
   }
 
   /**

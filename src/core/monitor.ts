@@ -34,6 +34,8 @@ interface NodeState extends Mutable<NodeHealth> {
   suspectedAt: number;
   /** Interrupts the node's sleep so it is probed at once. */
   wake: AbortController;
+  /** When the node's last finished probe (answered, failed or timed out) started. */
+  lastProbeStarted: number;
   everAnswered: boolean;
   /** The last probe error, when it is one that waiting cannot cure. */
   fatalError: unknown;
@@ -60,6 +62,8 @@ export class Monitor {
   private primaryLostAt: number | undefined;
   private readonly reportedMismatch = new Set<string>();
   private lastSplitBrain = '';
+  /** Callers of freshSnapshot() waiting for a probe round that started after their time. */
+  private roundWaiters: { since: number; resolve: (snapshot: TopologySnapshot) => void }[] = [];
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -77,6 +81,7 @@ export class Monitor {
       suspect: false,
       suspectedAt: Number.NEGATIVE_INFINITY,
       wake: new AbortController(),
+      lastProbeStarted: Number.NEGATIVE_INFINITY,
       everAnswered: false,
       known: false,
       fatalError: undefined,
@@ -86,6 +91,21 @@ export class Monitor {
 
   current(): TopologySnapshot {
     return this.snapshot;
+  }
+
+  /**
+   * The snapshot once every node has been probed by a probe that started at `since` or later
+   * (answered, failed or timed out), probing fast meanwhile: a picture of the cluster that no view
+   * older than `since` shaped. Bounded by the probe timeout; resolves with the latest snapshot at stop.
+   */
+  freshSnapshot(since: number): Promise<TopologySnapshot> {
+    if (this.stopped || this.roundDone(since)) return Promise.resolve(this.snapshot);
+    this.hurry();
+    return new Promise((resolve) => this.roundWaiters.push({ since, resolve }));
+  }
+
+  private roundDone(since: number): boolean {
+    return this.states.every((state) => state.lastProbeStarted >= since);
   }
 
   start(): void {
@@ -102,6 +122,7 @@ export class Monitor {
     this.stopping.abort();
     for (const controller of this.inFlight) controller.abort();
     for (const state of this.states) state.wake.abort();
+    for (const waiter of this.roundWaiters.splice(0)) waiter.resolve(this.snapshot);
     await Promise.all(this.loops);
   }
 
@@ -174,7 +195,7 @@ export class Monitor {
       this.onAnswer(state, result, started);
     } catch (error) {
       if (this.stopped) return;
-      this.onProbeFailure(state, controller.signal.aborted ? controller.signal.reason : error);
+      this.onProbeFailure(state, controller.signal.aborted ? controller.signal.reason : error, started);
     } finally {
       cancelTimer();
       this.inFlight.delete(controller);
@@ -183,6 +204,7 @@ export class Monitor {
 
   private onAnswer(state: NodeState, probe: NodeProbe, started: number): void {
     const wasHealthy = state.healthy;
+    state.lastProbeStarted = started;
     state.probe = probe;
     state.healthy = true;
     state.probeMs = this.clock.now() - started;
@@ -199,8 +221,9 @@ export class Monitor {
     this.update(`${state.address.name} answered`);
   }
 
-  private onProbeFailure(state: NodeState, error: unknown): void {
+  private onProbeFailure(state: NodeState, error: unknown, started: number): void {
     const wasHealthy = state.healthy;
+    state.lastProbeStarted = started;
     const firstFailure = !state.known;
     state.healthy = false;
     state.known = true;
@@ -222,6 +245,7 @@ export class Monitor {
     const snapshot = derived.snapshot;
     this.snapshot = snapshot;
     this.onSnapshot(snapshot, this.fatalError());
+    this.resolveRoundWaiters();
 
     const key = structuralKey(snapshot);
     if (key === this.lastKey) return;
@@ -238,6 +262,13 @@ export class Monitor {
     this.emitSplitBrain(snapshot);
     this.emitPrimaryChange(snapshot, reason);
     this.emit('topology', snapshot);
+  }
+
+  private resolveRoundWaiters(): void {
+    if (this.roundWaiters.length === 0) return;
+    const waiting = this.roundWaiters;
+    this.roundWaiters = waiting.filter((waiter) => !this.roundDone(waiter.since));
+    for (const waiter of waiting) if (this.roundDone(waiter.since)) waiter.resolve(this.snapshot);
   }
 
   /**

@@ -267,6 +267,70 @@ describe('FailoverEngine', () => {
     expect(payloads('primaryChanged').at(-1)?.to).toBe('b:1');
   });
 
+  describe('an answer from a primary that hung and woke up', () => {
+    /**
+     * a:1 is primary; a write is sent to it, then a:1 hangs long enough for its probes to time out
+     * (the pool gives it up as primary). `wake` makes a:1 answer again and finish the write.
+     */
+    async function hungWithWriteInFlight(reRunnable: boolean) {
+      const ctx = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+      const { cluster, clock, engine } = ctx;
+      await clock.advance(1);
+      let finish: (value: string) => void = () => undefined;
+      let runs = 0;
+      const result = engine
+        .run({ reRunnable }, (connection) => {
+          runs++;
+          if (runs > 1) return cluster.execute(connection);
+          return new Promise<string>((resolve) => {
+            finish = resolve;
+          });
+        })
+        .then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        );
+      await clock.advance(1);
+      cluster.node('a:1').state = 'hung';
+      await clock.advance(1200); // a:1's probes time out: no primary
+      expect(engine.topology().primary).toBeNull();
+      const wake = () => {
+        cluster.node('a:1').state = 'up';
+        finish('a:1');
+      };
+      return { ...ctx, result, wake, runs: () => runs };
+    }
+
+    it('fails the write as outcome unknown when another node was promoted meanwhile', async () => {
+      const { cluster, clock, result, wake } = await hungWithWriteInFlight(false);
+      cluster.promote('b:1'); // b:1 at generation 2; a:1 wakes up still writable at generation 1
+      wake();
+      await clock.advance(50);
+      const outcome = await result;
+      expect(outcome).toMatchObject({ error: expect.any(WriteOutcomeUnknownError) });
+      const message = ((outcome as { error: Error }).error as Error).message;
+      expect(message).toContain('applied on a:1');
+      expect(message).toContain('b:1 has become primary');
+    });
+
+    it('re-runs re-runnable work on the node promoted meanwhile', async () => {
+      const { cluster, clock, result, wake, runs } = await hungWithWriteInFlight(true);
+      cluster.promote('b:1');
+      wake();
+      await clock.advance(50);
+      expect(await result).toEqual({ value: 'b:1' });
+      expect(runs()).toBe(2);
+    });
+
+    it('lets the answer stand when the node that woke up is still the primary (a long stall)', async () => {
+      const { clock, result, wake, runs } = await hungWithWriteInFlight(false);
+      wake();
+      await clock.advance(50);
+      expect(await result).toEqual({ value: 'a:1' });
+      expect(runs()).toBe(1);
+    });
+  });
+
   it('closes every connection to the old primary once a new one is chosen', async () => {
     const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
     await clock.advance(1);
