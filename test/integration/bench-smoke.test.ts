@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findMariadbBinaries } from '../../src/testing';
+import { mariadbUnavailable } from './support/mariadb-cluster';
 
 /**
  * `npm test` checks that both benchmark scripts still run end to end, in their --smoke mode (one short
@@ -30,15 +30,6 @@ function runBench(script: string): Promise<{ code: number | null; output: string
     });
     child.on('exit', (code) => resolve({ code, output }));
   });
-}
-
-function hasMariadb(): boolean {
-  try {
-    findMariadbBinaries();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 type Engine = 'postgres' | 'mysql';
@@ -68,7 +59,7 @@ const FAILOVER_CLIENTS: Record<Engine, string[]> = {
 };
 /** PostgreSQL: pg.Pool; MariaDB: mysql2's promise and callback APIs. */
 const OVERHEAD_PAIRS: Record<Engine, number> = { postgres: 1, mysql: 2 };
-const engines: Engine[] = hasMariadb() ? ['postgres', 'mysql'] : ['postgres'];
+const engines: Engine[] = mariadbUnavailable() === undefined ? ['postgres', 'mysql'] : ['postgres'];
 
 const readReport = (): Report => JSON.parse(readFileSync(join(out, 'bench-report.json'), 'utf8')) as Report;
 

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPgBinaries, type PgCluster, startPgCluster } from '../../src/testing/index';
+import { skipOrFail } from './support/required-servers';
 
 /*
  * Real servers, real signals. Process facts are read from /proc, independently of the harness's own
@@ -21,7 +22,9 @@ function availability(source: Source): { ok: true } | { ok: false; reason: strin
     findPgBinaries({ source });
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: (error as Error).message };
+    const reason = (error as Error).message;
+    skipOrFail(`PostgreSQL from ${source}`, reason);
+    return { ok: false, reason };
   }
 }
 

@@ -27,6 +27,7 @@ import { allocatePorts, releasePorts } from './ports';
 import { TMPDIR_ENV } from './postgres-cluster';
 import { spawnDetached } from './process-group';
 import { assertCanEnter, assertCanRun, type RunAs, resolveRunAs, type ServerAccountPolicy } from './run-as';
+import { serverEnvironment } from './server-environment';
 import { failureWithLog } from './server-process';
 import { waitUntil } from './wait-until';
 
@@ -129,20 +130,9 @@ const MARIADB_ACCOUNTS: ServerAccountPolicy = {
 
 const HOUR_MS = 3_600_000;
 
-function serverEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    // Client variables (MYSQL_PWD, MYSQL_TCP_PORT...) and systemd's notify socket are not the test
-    // server's business; a locale would change the log's language.
-    if (value === undefined || key.startsWith('MYSQL') || key.startsWith('MARIADB') || key.startsWith('LC_'))
-      continue;
-    if (key === 'LANG' || key === 'NOTIFY_SOCKET') continue;
-    env[key] = value;
-  }
-  env.LC_ALL = 'C';
-  env.LANG = 'C';
-  return env;
-}
+/** Client variables (MYSQL_PWD, MYSQL_TCP_PORT...) and systemd's notify socket are not the test server's business. */
+const notForMariadb = (key: string) =>
+  key.startsWith('MYSQL') || key.startsWith('MARIADB') || key === 'NOTIFY_SOCKET';
 
 class ClusterNode implements MariadbClusterNode {
   readonly host = HOST;
@@ -202,7 +192,7 @@ class MariadbTestCluster implements MariadbCluster {
     this.secrets = { admin: secret(), replication: secret(), app: secret() };
     const environment = {
       runAs: parts.runAs,
-      env: serverEnvironment(),
+      env: serverEnvironment(notForMariadb),
       onChange: () => this.recordState(),
       isDestroyed: () => this.destroying !== undefined,
     };
@@ -303,7 +293,7 @@ class MariadbTestCluster implements MariadbCluster {
       installArgs(dataDir, this.binaries.baseDir, setupFile, `${dataDir}-tmp`),
       {
         cwd: this.baseDir,
-        env: serverEnvironment(),
+        env: serverEnvironment(notForMariadb),
         runAs: this.parts.runAs,
         logFile,
       },

