@@ -35,7 +35,9 @@ export type {
 export type { HostSpec } from './core/hosts';
 export type { ExclusionReason, NodeView, ReplicationLink } from './core/node';
 export type { FailoverOptions, MonitorOptions } from './core/options';
-export type { TopologySnapshot } from './core/topology';
+export type { QueryFlags } from './core/query-flags';
+export type { RetryReason } from './core/retry';
+export type { Topology } from './core/topology';
 export type { IsolationLevel } from './core/transaction-dialect';
 export type { IdempotencyKeys, TransactionOptions, TransactionsOptions } from './core/transaction-options';
 export type { TransactionFunction } from './core/transaction-runner';

@@ -1,11 +1,13 @@
 import { systemClock } from '../../src/core/clock';
-import type { DriverAdapter } from '../../src/core/driver-adapter';
+import { ConnectionState } from '../../src/core/connection-state';
+import type { Driver } from '../../src/core/driver';
 import { FailoverEngine } from '../../src/core/engine';
 import type { NodeAddress, NodeProbe } from '../../src/core/node';
 import type { NodePool } from '../../src/core/node-pool';
 import { resolveFailoverOptions, resolveMonitorOptions } from '../../src/core/options';
 import { Router } from '../../src/core/router';
 import { deriveTopology } from '../../src/core/topology';
+import { postgresDialect } from '../../src/dialects/postgres/dialect';
 import { median } from '../lib/stats';
 import { sleep } from '../lib/time';
 
@@ -80,15 +82,29 @@ async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'ba
     retire: () => undefined,
     end: () => Promise.resolve(),
   };
-  const adapter: DriverAdapter<typeof connection> = {
-    probe: (node) => Promise.resolve(probeOf(node)),
+  const state = new ConnectionState();
+  // A node answers its probe from its address; connections are always writable and alive.
+  const driver: Driver<typeof connection> = {
+    dialect: {
+      ...postgresDialect,
+      createProber: () => async (run) => (await run('probe'))[0]?.probe as NodeProbe,
+    },
     createNodePool: () => pool,
-    classify: () => 'application',
-    close: () => Promise.resolve(),
+    openProbeSession: (node) => ({
+      ready: Promise.resolve(),
+      run: () => Promise.resolve([{ probe: probeOf(node) }]),
+      onFailure: () => undefined,
+      destroy: () => undefined,
+      end: () => Promise.resolve(),
+    }),
+    stateOf: () => state,
+    reportedWritable: () => true,
+    isAlive: () => true,
+    execute: () => Promise.resolve({ rows: [] }),
   };
   const engine = new FailoverEngine(
     NODES,
-    adapter,
+    driver,
     resolveFailoverOptions({}),
     resolveMonitorOptions({}),
     () => undefined,

@@ -1,6 +1,7 @@
 import createDebug from 'debug';
+import { classifyFailure } from './classify';
 import { type Clock, systemClock } from './clock';
-import type { DriverAdapter } from './driver-adapter';
+import type { Driver } from './driver';
 import { guardEmit } from './emit';
 import {
   type FailoverPoolError,
@@ -12,9 +13,10 @@ import {
 import type { EmitFailoverEvent } from './events';
 import { Monitor } from './monitor';
 import type { NodeAddress, NodeView } from './node';
-import { type NodePool, NodeRetiredError } from './node-pool';
+import { type NodePool, NodeRetiredError, SessionNotWritableError } from './node-pool';
 import type { ResolvedFailoverOptions, ResolvedMonitorOptions } from './options';
-import { decide, type Operation } from './retry';
+import { Prober } from './prober';
+import { decide, type FailureKind, type Operation, type RetryReason } from './retry';
 import { Router } from './router';
 import type { TopologySnapshot } from './topology';
 
@@ -38,6 +40,7 @@ export type PinnedOutcome<T, Connection> =
  */
 export class FailoverEngine<Connection> {
   private readonly monitor: Monitor;
+  private readonly prober: Prober;
   private readonly router: Router;
   private readonly pools = new Map<string, NodePool<Connection>>();
   private readonly nodes: readonly NodeAddress[];
@@ -49,7 +52,7 @@ export class FailoverEngine<Connection> {
 
   constructor(
     nodes: readonly NodeAddress[],
-    private readonly adapter: DriverAdapter<Connection>,
+    readonly driver: Driver<Connection>,
     private readonly options: ResolvedFailoverOptions,
     monitorOptions: ResolvedMonitorOptions,
     emit: EmitFailoverEvent,
@@ -57,14 +60,15 @@ export class FailoverEngine<Connection> {
   ) {
     this.nodes = nodes;
     this.emit = guardEmit(emit);
+    this.prober = new Prober(driver);
     this.monitor = new Monitor(
       nodes,
-      adapter.probe,
+      this.prober.probe,
       monitorOptions,
       clock,
       this.emit,
       (snapshot, fatal) => this.onSnapshot(snapshot, fatal),
-      (error) => adapter.classify(error, undefined) === 'application',
+      (error) => this.classify(error, undefined) === 'application',
     );
     this.router = new Router(this.monitor.current(), options, clock, (n) => this.monitor.setWaiting(n));
   }
@@ -182,7 +186,7 @@ export class FailoverEngine<Connection> {
       try {
         return { ok: true, result: await work(connection, node), pinned: current };
       } catch (error) {
-        const kind = this.adapter.classify(error, connection);
+        const kind = this.classify(error, connection);
         const decision = decide(kind, operation);
         if (decision.action === 'surface') return { ok: false, error, pinned: current };
         this.poolFor(node).release(connection, true);
@@ -251,14 +255,22 @@ export class FailoverEngine<Connection> {
       this.router.rejectAll(new PoolEndedError());
       this.endPromise = (async () => {
         await this.monitor.stop();
-        await Promise.all([this.adapter.close(), ...[...this.pools.values()].map((p) => p.end())]);
+        await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
       })();
     }
     return this.endPromise;
   }
 
-  get isEnded(): boolean {
-    return this.ended;
+  /**
+   * What a failure means for the statement that got it. `connection`: the one it ran on; undefined
+   * when getting a connection failed.
+   */
+  classify(error: unknown, connection: Connection | undefined): FailureKind {
+    return classifyFailure(
+      this.driver.dialect,
+      error,
+      connection === undefined ? undefined : this.driver.stateOf(connection),
+    );
   }
 
   private async connectToPrimary(
@@ -273,23 +285,48 @@ export class FailoverEngine<Connection> {
       const node = this.router.current() ?? (await this.waitForPrimary(deadline, attempt, lastError));
       const pool = this.poolFor(node);
       try {
-        const connection = await pool.acquire();
-        // Opening a connection can outlast the node's time as primary (it hung, and came back after
-        // another node was promoted): a connection to anything but the primary now is not used.
-        if (this.monitor.current().primary?.name !== node.name) {
-          pool.release(connection, true);
-          throw new NodeRetiredError(node.name);
-        }
+        const connection = await this.writableConnection(pool, node);
         return { connection, node, pool, attempt };
       } catch (error) {
-        const kind =
-          error instanceof NodeRetiredError ? 'connect-failed' : this.adapter.classify(error, undefined);
+        const kind = this.classify(error, undefined);
         if (kind === 'application') throw error; // e.g. wrong password: re-running cannot help
         this.monitor.reportFailure(node.name, error);
         lastError = error;
         await this.beforeRetry(attempt, node, kind === 'read-only' ? 'read-only' : 'connect-failed', error);
       }
     }
+  }
+
+  /**
+   * A connection from `node`'s pool that can write. A new connection is checked before use (the node
+   * may have been demoted since the last probe): from what the server reported at login where it
+   * does, else with one query, whose answer the connection keeps. Opening a connection can also
+   * outlast the node's time as primary (it hung, and came back after another node was promoted): a
+   * connection to anything but the primary now is not used.
+   */
+  private async writableConnection(pool: NodePool<Connection>, node: NodeView): Promise<Connection> {
+    const connection = await pool.acquire();
+    const state = this.driver.stateOf(connection);
+    let writable = state.writable ?? this.driver.reportedWritable(connection);
+    if (writable === undefined) {
+      const { dialect } = this.driver;
+      try {
+        const { rows } = await this.driver.execute(connection, dialect.sessionWritableSql, []);
+        writable = state.writable = dialect.sessionWritable(rows[0]);
+      } catch (error) {
+        pool.release(connection, true);
+        throw error;
+      }
+    }
+    if (!writable) {
+      pool.release(connection, true);
+      throw new SessionNotWritableError(node.name, 'the server reports a standby or read-only session');
+    }
+    if (this.monitor.current().primary?.name !== node.name) {
+      pool.release(connection, true);
+      throw new NodeRetiredError(node.name);
+    }
+    return connection;
   }
 
   private async waitForPrimary(deadline: number, attempt: number, lastError: unknown): Promise<NodeView> {
@@ -330,7 +367,7 @@ export class FailoverEngine<Connection> {
   private poolFor(node: NodeAddress): NodePool<Connection> {
     let pool = this.pools.get(node.name);
     if (!pool) {
-      pool = this.adapter.createNodePool(node);
+      pool = this.driver.createNodePool(node);
       this.pools.set(node.name, pool);
     }
     return pool;
@@ -364,5 +401,3 @@ export class FailoverEngine<Connection> {
     }
   }
 }
-
-type RetryReason = 'read-only' | 'connect-failed' | 'not-sent' | 'terminated' | 'connection-lost';

@@ -1,3 +1,5 @@
+import type { TransactionRetryReason } from './events';
+
 /**
  * Every error the library raises is a FailoverPoolError with a stable `code`, so apps can branch on
  * `err.code` without matching messages. Errors from the database that have nothing to do with
@@ -123,9 +125,9 @@ export class CommitOutcomeUnknownError extends WriteOutcomeUnknownError {
  * committed; `cause` is the last attempt's failure, `lastReason` says what it was.
  */
 export class TransactionAttemptsExhaustedError extends FailoverPoolError {
-  readonly lastReason: string;
+  readonly lastReason: TransactionRetryReason;
 
-  constructor(message: string, lastReason: string, context: ErrorContext) {
+  constructor(message: string, lastReason: TransactionRetryReason, context: ErrorContext) {
     super('TRANSACTION_ATTEMPTS_EXHAUSTED', message, context);
     this.lastReason = lastReason;
   }

@@ -1,5 +1,7 @@
 import type { ClusterMismatchError } from './errors';
-import type { TopologySnapshot } from './topology';
+import type { RetryReason } from './retry';
+import type { Topology } from './topology';
+import type { TransactionConflict } from './transaction-dialect';
 
 /** A new primary was found. */
 export interface PrimaryChangedEvent {
@@ -13,14 +15,14 @@ export interface PrimaryChangedEvent {
    * probe) to the moment it found this one: the write outage as the pool saw it. Absent at start-up.
    */
   readonly detectedAfterMs?: number;
-  readonly topology: TopologySnapshot;
+  readonly topology: Topology;
 }
 
 /** The primary is gone and no successor is known yet: writes wait (up to `failover.waitForPrimaryMs`). */
 export interface PrimaryLostEvent {
   readonly from: string;
   readonly reason: string;
-  readonly topology: TopologySnapshot;
+  readonly topology: Topology;
 }
 
 export interface NodeDownEvent {
@@ -38,7 +40,7 @@ export interface RetryEvent {
   /** The try that failed: 1 for the first. */
   readonly attempt: number;
   readonly node: string;
-  readonly reason: 'read-only' | 'connect-failed' | 'not-sent' | 'terminated' | 'connection-lost';
+  readonly reason: RetryReason;
   readonly error: unknown;
   readonly delayMs: number;
 }
@@ -51,14 +53,8 @@ export interface RetryEvent {
  * key's table was not on the node (created again before the re-run).
  */
 export type TransactionRetryReason =
-  | 'serialization-failure'
-  | 'deadlock'
-  | 'lock-timeout'
-  | 'read-only'
-  | 'connect-failed'
-  | 'not-sent'
-  | 'terminated'
-  | 'connection-lost'
+  | TransactionConflict
+  | RetryReason
   | 'commit-not-applied'
   | 'idempotency-key-exists'
   | 'idempotency-table-missing';
@@ -79,7 +75,7 @@ export interface TransactionRetryEvent {
 export interface SplitBrainEvent {
   readonly nodes: readonly string[];
   readonly resolvedTo: string | null;
-  readonly topology: TopologySnapshot;
+  readonly topology: Topology;
 }
 
 export interface ClusterMismatchEvent {
@@ -102,7 +98,7 @@ export interface FailoverEvents {
   splitBrain: [event: SplitBrainEvent];
   clusterMismatch: [event: ClusterMismatchEvent];
   /** The cluster's shape changed (roles, health, primary; not mere position moves). */
-  topology: [snapshot: TopologySnapshot];
+  topology: [topology: Topology];
 }
 
 /** How the core emits: a facade hands in its own emitter's `emit`. */

@@ -67,3 +67,36 @@ function checkPort(port: unknown, where: string): number {
   }
   return port;
 }
+
+/** `'db1, db2:5433'` as libpq and the `host` options take it: one entry per comma, blanks dropped. */
+export function splitHostList(text: string): string[] {
+  return text
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+}
+
+/** A URL's hosts, and a way to write the same URL for one of them. */
+export interface UrlHosts {
+  readonly hosts: string[];
+  withHost(node: NodeAddress): string;
+}
+
+/**
+ * A database URL with a host list (`postgres://u:p@h1:5432,h2:5433/db?x=y`,
+ * `mysql://u:p@h1,h2/db`), split into the hosts and a template that puts one host back: the drivers'
+ * own parsers take one host only. `example` shows the expected form in the error for `option`.
+ */
+export function splitUrlHosts(url: string, option: string, example: string): UrlHosts {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i.exec(url);
+  if (!match) throw new ConfigError(option, `expected a URL such as "${example}".`);
+  const [, scheme, authority, tail] = match as unknown as [string, string, string, string];
+  // The last '@' ends the credentials: a password may hold one.
+  const at = authority.lastIndexOf('@');
+  const userInfo = at >= 0 ? authority.slice(0, at + 1) : '';
+  const hostPart = at >= 0 ? authority.slice(at + 1) : authority;
+  return {
+    hosts: splitHostList(decodeURIComponent(hostPart)),
+    withHost: (node) => `${scheme}${userInfo}${node.name}${tail}`,
+  };
+}

@@ -4,12 +4,14 @@ import { ClusterMismatchError } from './errors';
 import type { EmitFailoverEvent } from './events';
 import type { NodeAddress, NodeProbe } from './node';
 import type { ResolvedMonitorOptions } from './options';
+import { ProbeTimeoutError } from './probe-timeout';
 import {
   deriveTopology,
   type NodeHealth,
   structuralKey,
   type TopologyMemory,
   type TopologySnapshot,
+  topologyView,
 } from './topology';
 
 const debug = createDebug('failover-pool:monitor');
@@ -19,13 +21,6 @@ const debug = createDebug('failover-pool:monitor');
  * monitor aborts a probe that outlives `monitor.timeoutMs`.
  */
 export type ProbeFn = (node: NodeAddress, signal: AbortSignal) => Promise<NodeProbe>;
-
-export class ProbeTimeoutError extends Error {
-  constructor(node: NodeAddress, ms: number) {
-    super(`Probe of ${node.name} got no answer within ${ms} ms (monitor.timeoutMs)`);
-    this.name = 'ProbeTimeoutError';
-  }
-}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -261,7 +256,7 @@ export class Monitor {
     this.emitMismatches(snapshot);
     this.emitSplitBrain(snapshot);
     this.emitPrimaryChange(snapshot, reason);
-    this.emit('topology', snapshot);
+    this.emit('topology', topologyView(snapshot));
   }
 
   private resolveRoundWaiters(): void {
@@ -285,7 +280,7 @@ export class Monitor {
     if (now === null) {
       if (this.lastPrimary !== null && this.primaryLostAt === undefined) {
         this.primaryLostAt = this.clock.now();
-        this.emit('primaryLost', { from: this.lastPrimary, reason, topology: snapshot });
+        this.emit('primaryLost', { from: this.lastPrimary, reason, topology: topologyView(snapshot) });
       }
       return;
     }
@@ -296,7 +291,7 @@ export class Monitor {
         from: this.lastPrimary,
         to: now,
         generation: snapshot.generation,
-        topology: snapshot,
+        topology: topologyView(snapshot),
         ...(detectedAfterMs === undefined ? {} : { detectedAfterMs }),
       };
       this.lastPrimary = now;
@@ -317,7 +312,7 @@ export class Monitor {
     this.lastSplitBrain = key;
     if (writable.length < 2) return;
     const resolvedTo = snapshot.splitBrain ? null : (snapshot.primary?.name ?? null);
-    this.emit('splitBrain', { nodes: writable, resolvedTo, topology: snapshot });
+    this.emit('splitBrain', { nodes: writable, resolvedTo, topology: topologyView(snapshot) });
   }
 
   private emitMismatches(snapshot: TopologySnapshot): void {

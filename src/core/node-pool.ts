@@ -4,8 +4,9 @@
  */
 export interface NodePool<Connection> {
   /**
-   * A connection ready for writes. A new connection is checked before use: if its session is not
-   * writable (the node was demoted since the last probe), it is closed and acquire throws.
+   * A connection from the node's pool, opened if need be. Whether its session can write is the
+   * engine's to check (Driver.reportedWritable, Dialect.sessionWritableSql). Rejects with
+   * NodeRetiredError when the node is retired while the caller waits.
    */
   acquire(): Promise<Connection>;
   /** Gives a connection back; `destroy` closes it instead (broken, or its node is no longer usable). */
@@ -28,5 +29,21 @@ export class NodeRetiredError extends Error {
   constructor(node: string) {
     super(`${node} was retired (another node is primary) while a connection to it was being taken`);
     this.name = 'NodeRetiredError';
+  }
+}
+
+/** Raised instead of handing a statement to a connection that is already dead: nothing was sent. */
+export class NotSentError extends Error {
+  constructor() {
+    super('The connection had already closed; the statement was not sent');
+    this.name = 'NotSentError';
+  }
+}
+
+/** A new connection turned out to be on a node that does not take writes (demoted since the last probe). */
+export class SessionNotWritableError extends Error {
+  constructor(node: string, why: string) {
+    super(`New connection to ${node} is not writable (${why}); the node is not the primary any more`);
+    this.name = 'SessionNotWritableError';
   }
 }

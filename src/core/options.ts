@@ -1,4 +1,10 @@
 import { ConfigError } from './errors';
+import type { HostSpec } from './hosts';
+import {
+  type ResolvedTransactionsOptions,
+  resolveTransactionsOptions,
+  type TransactionsOptions,
+} from './transaction-options';
 import { optionalNumber, rejectUnknownKeys, requireObject } from './validate';
 
 /** How the pool behaves while the primary changes. */
@@ -97,4 +103,40 @@ export function resolveMonitorOptions(value: unknown): ResolvedMonitorOptions {
     );
   }
   return resolved;
+}
+
+/**
+ * failover-pool's own options, beside the driver's, on every pool (each driver adds where else its
+ * nodes may be listed: pg's `connectionString`, mysql2's `uri`).
+ */
+export interface PoolOptions {
+  /** Every node of the cluster, in any order: `'db1:5432'`, `'[::1]:3306'`, `{ host, port }`. */
+  hosts?: HostSpec[];
+  /** A single host, or several separated by commas (`'db1,db2:5433'`), as libpq takes them. */
+  host?: string;
+  /** Default port for hosts given without one. */
+  port?: number;
+  failover?: FailoverOptions;
+  monitor?: MonitorOptions;
+  /** Defaults for `pool.transaction()`: the idempotency table, attempts. */
+  transactions?: TransactionsOptions;
+}
+
+/** The names of PoolOptions that are failover-pool's alone (`host` and `port` are the drivers' too). */
+export const POOL_OPTION_KEYS = ['hosts', 'failover', 'monitor', 'transactions'] as const;
+
+/** failover-pool's own settings of a pool, checked, with their defaults. */
+export interface ResolvedPoolSettings {
+  readonly failover: ResolvedFailoverOptions;
+  readonly monitor: ResolvedMonitorOptions;
+  readonly transactions: ResolvedTransactionsOptions;
+}
+
+/** Checks the `failover`, `monitor` and `transactions` options (as given: anything may be there). */
+export function resolvePoolSettings(options: { failover: unknown; monitor: unknown; transactions: unknown }) {
+  return {
+    failover: resolveFailoverOptions(options.failover),
+    monitor: resolveMonitorOptions(options.monitor),
+    transactions: resolveTransactionsOptions(options.transactions),
+  } satisfies ResolvedPoolSettings;
 }

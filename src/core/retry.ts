@@ -24,8 +24,11 @@ export type FailureKind =
   /** The application's own error (constraint, syntax, ...): reaches the caller unchanged. */
   | 'application';
 
+/** Why the pool re-runs a statement: the failures that certainly applied nothing (or a re-runnable one's lost connection). */
+export type RetryReason = Exclude<FailureKind, 'application' | 'timed-out'>;
+
 export type Decision =
-  | { readonly action: 'retry'; readonly reason: Exclude<FailureKind, 'application' | 'timed-out'> }
+  | { readonly action: 'retry'; readonly reason: RetryReason }
   | { readonly action: 'outcome-unknown' }
   | { readonly action: 'surface' };
 
@@ -45,9 +48,4 @@ export function decide(kind: FailureKind, operation: Operation): Decision {
     default:
       return { action: 'retry', reason: kind };
   }
-}
-
-/** Every kind but the application's own errors says something is wrong with the node. */
-export function isNodeFailure(kind: FailureKind): boolean {
-  return kind !== 'application';
 }

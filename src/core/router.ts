@@ -47,13 +47,7 @@ export class Router {
     }
     const primary = snapshot.primary;
     if (!primary || this.waiters.size === 0) return;
-    const ready = [...this.waiters];
-    this.waiters.clear();
-    this.onWaitingChange(0);
-    for (const waiter of ready) {
-      waiter.cancelTimer();
-      waiter.resolve(primary);
-    }
+    for (const waiter of this.takeAll()) waiter.resolve(primary);
   }
 
   /** The primary right now, if there is one (the path of every statement: no promise). */
@@ -99,13 +93,16 @@ export class Router {
 
   /** Rejects every waiter, e.g. when the pool ends. */
   rejectAll(error: unknown): void {
+    for (const waiter of this.takeAll()) waiter.reject(error);
+  }
+
+  /** Every waiter, out of the queue and with its timer cancelled, for the caller to settle. */
+  private takeAll(): Waiter[] {
     const all = [...this.waiters];
     this.waiters.clear();
     this.onWaitingChange(0);
-    for (const waiter of all) {
-      waiter.cancelTimer();
-      waiter.reject(error);
-    }
+    for (const waiter of all) waiter.cancelTimer();
+    return all;
   }
 
   private remove(waiter: Waiter): void {

@@ -177,3 +177,25 @@ export function structuralKey(snapshot: TopologySnapshot): string {
     snapshot.nodes.map((n) => [n.name, n.role, n.healthy, n.writable, n.suspect, n.excluded ?? null]),
   ]);
 }
+
+/**
+ * The cluster as the app sees it, from `pool.topology()` and in every event that carries one: the
+ * same shape for every engine. `position` and `generation` are the engine's (PostgreSQL: LSN and
+ * timeline; MariaDB: GTID position and the GTID sequence at which the primary took over).
+ */
+export interface Topology extends Omit<TopologySnapshot, 'primary'> {
+  /** `host:port` of the primary, or null while there is none. */
+  readonly primary: string | null;
+}
+
+const views = new WeakMap<TopologySnapshot, Topology>();
+
+/** The app's view of a snapshot (made once per snapshot: events and `topology()` share it). */
+export function topologyView(snapshot: TopologySnapshot): Topology {
+  let view = views.get(snapshot);
+  if (!view) {
+    view = Object.freeze({ ...snapshot, primary: snapshot.primary?.name ?? null });
+    views.set(snapshot, view);
+  }
+  return view;
+}

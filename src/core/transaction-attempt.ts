@@ -1,16 +1,12 @@
+import type { StatementResult } from './driver';
 import type { Pinned } from './engine';
 import { PinnedErrors } from './pinned';
 import type { AttemptFailure, AttemptStage } from './transaction-decision';
 import type { Sql } from './transaction-dialect';
-import type {
-  StatementGate,
-  TransactionDriver,
-  TransactionEngine,
-  TransactionStatementResult,
-} from './transaction-driver';
+import type { StatementGate, TransactionDriver, TransactionEngine } from './transaction-driver';
 
 export type StatementOutcome =
-  | { readonly ok: true; readonly result: TransactionStatementResult }
+  | { readonly ok: true; readonly result: StatementResult }
   | { readonly ok: false; readonly failure: AttemptFailure };
 
 /**

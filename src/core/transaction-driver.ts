@@ -1,3 +1,4 @@
+import type { StatementResult } from './driver';
 import type { Pinned } from './engine';
 import type { NodeUnavailableReason } from './errors';
 import type { NodeView } from './node';
@@ -18,14 +19,6 @@ export interface TransactionEngine<Connection> {
   run<T>(operation: Operation, work: (connection: Connection, node: NodeView) => Promise<T>): Promise<T>;
 }
 
-/** What one statement returned, as far as the runner cares. */
-export interface TransactionStatementResult {
-  readonly rows: readonly Readonly<Record<string, unknown>>[];
-  /** The server's command tag where the driver has one: PostgreSQL answers an aborted COMMIT with ROLLBACK. */
-  readonly command?: string;
-  readonly affectedRows?: number;
-}
-
 /**
  * The door through which the app's statements reach the transaction's connection: it refuses them
  * once the attempt is doomed or over, or when the node stopped being the primary, and records what
@@ -39,11 +32,7 @@ export interface StatementGate<Connection> {
 export interface TransactionDriver<Connection, Handle> {
   readonly dialect: TransactionDialect;
   /** Runs one of the runner's own statements (BEGIN, the key's INSERT, COMMIT, ...). */
-  execute(
-    connection: Connection,
-    sql: string,
-    values: readonly unknown[],
-  ): Promise<TransactionStatementResult>;
+  execute(connection: Connection, sql: string, values: readonly unknown[]): Promise<StatementResult>;
   /** The engine's classification (the driver knows whether a statement had left). */
   classify(error: unknown, connection: Connection | undefined): FailureKind;
   isAlive(connection: Connection): boolean;

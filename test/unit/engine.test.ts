@@ -48,7 +48,7 @@ function setup(spec: ConstructorParameters<typeof FakeCluster>[0], failover = {}
   engines.push(engine);
   engine.start();
   const write = (reRunnable = false) =>
-    engine.run({ reRunnable }, (connection) => cluster.execute(connection, reRunnable ? 'read' : 'write'));
+    engine.run({ reRunnable }, (connection) => cluster.statement(connection, reRunnable ? 'read' : 'write'));
   /** The payloads of every `name` event so far. */
   const payloads = <K extends keyof FailoverEvents>(name: K) =>
     seen.filter((e) => e.event === name).map((e) => e.args[0] as FailoverEvents[K][0]);
@@ -113,7 +113,7 @@ describe('FailoverEngine', () => {
     const result = engine.run({ reRunnable: true }, async (connection) => {
       runs++;
       if (runs === 1) throw new FakeError('connection-lost');
-      return cluster.execute(connection);
+      return cluster.statement(connection);
     });
     await clock.advance(50);
     await expect(result).resolves.toBe('a:1');
@@ -129,7 +129,7 @@ describe('FailoverEngine', () => {
       const result = engine.run({ reRunnable: false }, async (connection) => {
         runs++;
         if (runs === 1) throw new FakeError(kind);
-        return cluster.execute(connection);
+        return cluster.statement(connection);
       });
       await clock.advance(50);
       await expect(result).resolves.toBe('a:1');
@@ -281,7 +281,7 @@ describe('FailoverEngine', () => {
       const result = engine
         .run({ reRunnable }, (connection) => {
           runs++;
-          if (runs > 1) return cluster.execute(connection);
+          if (runs > 1) return cluster.statement(connection);
           return new Promise<string>((resolve) => {
             finish = resolve;
           });
@@ -412,7 +412,7 @@ describe('FailoverEngine', () => {
     const outcome = engine.runPinned({ reRunnable: false }, pinned, async (connection) => {
       runs++;
       if (runs === 1) throw new FakeError('terminated');
-      return cluster.execute(connection);
+      return cluster.statement(connection);
     });
     await clock.advance(50);
     const result = await outcome;

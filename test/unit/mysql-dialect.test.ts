@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ProbeTimeoutError } from '../../src/core/monitor';
+import { classifyFailure } from '../../src/core/classify';
+import type { FailureContext, Row } from '../../src/core/dialect';
 import type { NodeProbe } from '../../src/core/node';
+import { SessionNotWritableError } from '../../src/core/node-pool';
+import { ProbeTimeoutError } from '../../src/core/probe-timeout';
 import { deriveTopology, type NodeHealth } from '../../src/core/topology';
-import type { FailureContext, Row } from '../../src/dialects/dialect';
-import { type MysqlProbeMemory, mysqlDialect, SESSION_WRITABLE_SQL } from '../../src/dialects/mysql';
-import { SessionNotWritableError } from '../../src/dialects/mysql-errors';
-import { parseServerVersion, replicaStatusStatements } from '../../src/dialects/mysql-flavour';
-import { parseGtidList, takeoverSequence } from '../../src/dialects/mysql-gtid';
+import { mysqlDialect, SESSION_WRITABLE_SQL } from '../../src/dialects/mysql/dialect';
+import { parseServerVersion, replicaStatusStatements } from '../../src/dialects/mysql/flavour';
+import { parseGtidList, takeoverSequence } from '../../src/dialects/mysql/gtid';
+import { type MysqlProbeMemory, probeMysql } from '../../src/dialects/mysql/probe';
 import {
   clientError,
   MARIADB_DENIED,
@@ -96,7 +98,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [MARIADB_VARS, [MARIADB_PRIMARY_VARIABLES]],
       ['SHOW REPLICA STATUS', []],
     ]);
-    const probe = await mysqlDialect.probe(server.run, {});
+    const probe = await probeMysql(server.run, {});
     expect(probe).toEqual({
       role: 'primary',
       writable: true,
@@ -117,7 +119,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [MARIADB_VARS, [MARIADB_REPLICA_VARIABLES]],
       ['SHOW REPLICA STATUS', [MARIADB_REPLICA_STATUS]],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toEqual({
+    expect(await probeMysql(server.run, {})).toEqual({
       role: 'replica',
       writable: false,
       position: '0-1-4',
@@ -133,8 +135,8 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       ['SHOW REPLICA STATUS', []],
     ]);
     const memory: MysqlProbeMemory = {};
-    await mysqlDialect.probe(server.run, memory);
-    await mysqlDialect.probe(server.run, memory);
+    await probeMysql(server.run, memory);
+    await probeMysql(server.run, memory);
     expect(server.asked.filter((sql) => sql.startsWith(VERSION))).toHaveLength(1);
     expect(server.asked).toHaveLength(5);
   });
@@ -145,7 +147,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [MARIADB_VARS, [{ ...MARIADB_REPLICA_VARIABLES, read_only: 0 }]],
       ['SHOW REPLICA STATUS', [MARIADB_REPLICA_STATUS]],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toMatchObject({ role: 'replica', writable: false });
+    expect(await probeMysql(server.run, {})).toMatchObject({ role: 'replica', writable: false });
   });
 
   it('a replica whose IO thread reconnects to a dead primary still follows it; a stopped link names no source', async () => {
@@ -159,7 +161,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [MARIADB_VARS, [MARIADB_REPLICA_VARIABLES]],
       ['SHOW REPLICA STATUS', [connecting]],
     ]);
-    expect((await mysqlDialect.probe(server.run, {})).replication).toEqual({
+    expect((await probeMysql(server.run, {})).replication).toEqual({
       receiving: false,
       sourceHost: '127.0.0.1',
       sourcePort: 24001,
@@ -172,7 +174,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [MARIADB_VARS, [{ ...MARIADB_REPLICA_VARIABLES, read_only: 0 }]],
       ['SHOW REPLICA STATUS', [stopped]],
     ]);
-    expect(await mysqlDialect.probe(promoted.run, {})).toMatchObject({
+    expect(await probeMysql(promoted.run, {})).toMatchObject({
       role: 'primary',
       writable: true,
       generation: 4,
@@ -186,7 +188,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [MARIADB_VARS, [{ ...MARIADB_PRIMARY_VARIABLES, read_only: 1 }]],
       ['SHOW REPLICA STATUS', []],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toMatchObject({ role: 'primary', writable: false });
+    expect(await probeMysql(server.run, {})).toMatchObject({ role: 'primary', writable: false });
   });
 
   it('without SLAVE MONITOR: the role comes from read_only, and the status is not asked again', async () => {
@@ -196,13 +198,13 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       ['SHOW REPLICA STATUS', MARIADB_DENIED],
     ]);
     const memory: MysqlProbeMemory = {};
-    expect(await mysqlDialect.probe(server.run, memory)).toEqual({
+    expect(await probeMysql(server.run, memory)).toEqual({
       role: 'replica',
       writable: false,
       position: '0-1-4',
       serverVersion: '10.11.19-MariaDB-0+deb12u1-log',
     });
-    await mysqlDialect.probe(server.run, memory);
+    await probeMysql(server.run, memory);
     expect(server.asked.filter((sql) => sql.startsWith('SHOW'))).toHaveLength(1);
   });
 
@@ -218,7 +220,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [OLD_VARS, [{ read_only: 0, version: '5.5.68-MariaDB', server_id: 1 }]],
       ['SHOW SLAVE STATUS', []],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toEqual({
+    expect(await probeMysql(server.run, {})).toEqual({
       role: 'primary',
       writable: true,
       serverVersion: '5.5.68-MariaDB',
@@ -234,7 +236,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       [VERSION, [MARIADB_VERSION]],
       [MARIADB_VARS, lost],
     ]);
-    await expect(mysqlDialect.probe(server.run, {})).rejects.toBe(lost);
+    await expect(probeMysql(server.run, {})).rejects.toBe(lost);
   });
 });
 
@@ -268,7 +270,7 @@ describe('mysql dialect: MariaDB generation (when a node took over)', () => {
       [MARIADB_VARS, [variables]],
       ['SHOW REPLICA STATUS', status],
     ]);
-    return mysqlDialect.probe(server.run, {});
+    return probeMysql(server.run, {});
   }
 
   it('an old primary that returns writable loses to the one promoted after it, even with no replica to tell', async () => {
@@ -350,7 +352,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       [MYSQL_VARS, [MYSQL_REPLICA_VARIABLES]],
       ['SHOW REPLICA STATUS', [MYSQL_REPLICA_STATUS]],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toEqual({
+    expect(await probeMysql(server.run, {})).toEqual({
       role: 'replica',
       writable: false,
       position: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-75,4f22ab58-82db-11e1-9e33-c80aa9429563:1-2',
@@ -365,7 +367,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       [MYSQL_VARS, [{ ...MYSQL_PRIMARY_VARIABLES, read_only: 0, super_read_only: 1 }]],
       ['SHOW REPLICA STATUS', []],
     ]);
-    const probe = await mysqlDialect.probe(server.run, {});
+    const probe = await probeMysql(server.run, {});
     expect(probe).toMatchObject({ role: 'primary', writable: false });
     expect(probe.generation).toBeUndefined();
 
@@ -374,7 +376,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       [MYSQL_VARS, [MYSQL_PRIMARY_VARIABLES]],
       ['SHOW REPLICA STATUS', []],
     ]);
-    expect(await mysqlDialect.probe(writable.run, {})).toEqual({
+    expect(await probeMysql(writable.run, {})).toEqual({
       role: 'primary',
       writable: true,
       position: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77',
@@ -390,8 +392,8 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       ['SHOW SLAVE STATUS', PARSE_ERROR('SLAVE STATUS')],
     ]);
     const memory: MysqlProbeMemory = {};
-    expect(await mysqlDialect.probe(server.run, memory)).toMatchObject({ role: 'replica' });
-    await mysqlDialect.probe(server.run, memory);
+    expect(await probeMysql(server.run, memory)).toMatchObject({ role: 'replica' });
+    await probeMysql(server.run, memory);
     expect(server.asked.filter((sql) => sql.startsWith('SHOW'))).toEqual([
       'SHOW REPLICA STATUS',
       'SHOW REPLICA STATUS',
@@ -404,7 +406,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       [MYSQL_VARS, [{ ...MYSQL_REPLICA_VARIABLES, version: '8.0.21' }]],
       ['SHOW SLAVE STATUS', [MYSQL57_SLAVE_STATUS]],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toMatchObject({
+    expect(await probeMysql(server.run, {})).toMatchObject({
       role: 'replica',
       replication: { receiving: true, sourceHost: '10.0.0.1', sourcePort: 3306, lagSeconds: 0 },
     });
@@ -419,8 +421,8 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       ['SHOW SLAVE STATUS', [MYSQL57_SLAVE_STATUS]],
     ]);
     const memory: MysqlProbeMemory = {};
-    await mysqlDialect.probe(server.run, memory);
-    await mysqlDialect.probe(server.run, memory);
+    await probeMysql(server.run, memory);
+    await probeMysql(server.run, memory);
     expect(server.asked.filter((sql) => sql.startsWith('SHOW'))).toEqual([
       'SHOW REPLICA STATUS',
       'SHOW SLAVE STATUS',
@@ -438,7 +440,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       [OLD_VARS, [{ read_only: 1, version: '5.6.51-log', server_id: 3 }]],
       ['SHOW SLAVE STATUS', [MYSQL57_SLAVE_STATUS]],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toMatchObject({ role: 'replica', writable: false });
+    expect(await probeMysql(server.run, {})).toMatchObject({ role: 'replica', writable: false });
   });
 
   it('without REPLICATION CLIENT the role comes from read_only', async () => {
@@ -447,7 +449,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       [MYSQL_VARS, [MYSQL_PRIMARY_VARIABLES]],
       ['SHOW REPLICA STATUS', MYSQL_DENIED],
     ]);
-    expect(await mysqlDialect.probe(server.run, {})).toMatchObject({ role: 'primary', writable: true });
+    expect(await probeMysql(server.run, {})).toMatchObject({ role: 'primary', writable: true });
   });
 
   it('reads several replication channels: the receiving one is the link', async () => {
@@ -462,7 +464,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       [MYSQL_VARS, [MYSQL_REPLICA_VARIABLES]],
       ['SHOW REPLICA STATUS', [idle, MYSQL_REPLICA_STATUS]],
     ]);
-    expect((await mysqlDialect.probe(server.run, {})).replication?.sourceHost).toBe('10.0.0.1');
+    expect((await probeMysql(server.run, {})).replication?.sourceHost).toBe('10.0.0.1');
   });
 });
 
@@ -515,8 +517,8 @@ describe('mysql dialect: error classes', () => {
     ],
     ['a new connection on a read-only node', new SessionNotWritableError('db1:3306', 'read_only is ON')],
   ])('%s: not applied, re-run on the new primary (read-only)', (_, error) => {
-    expect(mysqlDialect.classifyError(error, statement())).toBe('read-only');
-    expect(mysqlDialect.classifyError(error, connect)).toBe('read-only');
+    expect(classifyFailure(mysqlDialect, error, statement())).toBe('read-only');
+    expect(classifyFailure(mysqlDialect, error)).toBe('read-only');
   });
 
   it("1290 for another option (--skip-grant-tables, --secure-file-priv) is the application's error", () => {
@@ -550,7 +552,7 @@ describe('mysql dialect: error classes', () => {
     ['a retired pool', new Error('Pool is closed.')],
     ['the monitor timed out', new ProbeTimeoutError({ name: 'db1:3306', host: 'db1', port: 3306 }, 1000)],
   ])('%s at connect: safe to try again (connect-failed)', (_, error) => {
-    expect(mysqlDialect.classifyError(error, connect)).toBe('connect-failed');
+    expect(classifyFailure(mysqlDialect, error)).toBe('connect-failed');
   });
 
   it("a statement that outlived mysql2's per-query timeout may still run: timed-out", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors';
 import { parseHosts } from '../../src/core/hosts';
 import { resolveFailoverOptions, resolveMonitorOptions } from '../../src/core/options';
-import { extendConfig, resolvePgConfig, splitConnectionString } from '../../src/drivers/pg/options';
+import { extendConfig, resolvePgConfig, splitPgUrl } from '../../src/drivers/pg/options';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -110,7 +110,7 @@ describe('pg config', () => {
     expect(config.perNode(config.nodes[1]!).connectionString).toBe(
       'postgres://app:s%40cret@db2:5433/shop?sslmode=disable',
     );
-    expect(splitConnectionString('postgresql://db1/shop').hosts).toEqual(['db1']);
+    expect(splitPgUrl('postgresql://db1/shop').hosts).toEqual(['db1']);
   });
 
   it('takes a libpq-style host list, and PGHOST as the last resort', () => {

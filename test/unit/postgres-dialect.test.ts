@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { FailureContext } from '../../src/dialects/dialect';
-import {
-  bytesToLsn,
-  lsnToBytes,
-  postgresDialect,
-  SessionNotWritableError,
-  sessionWritableFromParameters,
-  timelineOf,
-} from '../../src/dialects/postgres';
+import { classifyFailure } from '../../src/core/classify';
+import type { FailureContext } from '../../src/core/dialect';
+import { SessionNotWritableError } from '../../src/core/node-pool';
+import { postgresDialect } from '../../src/dialects/postgres/dialect';
+import { bytesToLsn, lsnToBytes, timelineOf } from '../../src/dialects/postgres/lsn';
+import { isProbeUnsupported, PROBE_STATEMENTS, parseProbe } from '../../src/dialects/postgres/probe';
+import { sessionWritableFromParameters } from '../../src/dialects/postgres/session';
 
 /** Rows as PostgreSQL 15 returned them to the probe, as a non-superuser app role. */
 const PRIMARY_ROW = {
@@ -62,7 +60,7 @@ function socketError(code: string): Error {
 
 describe('postgres dialect: probe', () => {
   it('reads a primary: role, timeline from the WAL file name, LSN, identity', () => {
-    expect(postgresDialect.parseProbe(PRIMARY_ROW)).toEqual({
+    expect(parseProbe(PRIMARY_ROW)).toEqual({
       role: 'primary',
       writable: true,
       generation: 2,
@@ -74,14 +72,14 @@ describe('postgres dialect: probe', () => {
   });
 
   it('sees a primary with default_transaction_read_only=on as not writable', () => {
-    expect(postgresDialect.parseProbe({ ...PRIMARY_ROW, read_only: 'on' })).toMatchObject({
+    expect(parseProbe({ ...PRIMARY_ROW, read_only: 'on' })).toMatchObject({
       role: 'primary',
       writable: false,
     });
   });
 
   it('reads a standby: furthest of received and replayed, receiving from the row count alone', () => {
-    expect(postgresDialect.parseProbe(STANDBY_ROW)).toEqual({
+    expect(parseProbe(STANDBY_ROW)).toEqual({
       role: 'replica',
       writable: false,
       position: '0/3000148',
@@ -93,12 +91,10 @@ describe('postgres dialect: probe', () => {
   });
 
   it('sees a standby whose receiver is gone, or not streaming, as not receiving', () => {
-    expect(postgresDialect.parseProbe({ ...STANDBY_ROW, receivers: 0 }).replication?.receiving).toBe(false);
+    expect(parseProbe({ ...STANDBY_ROW, receivers: 0 }).replication?.receiving).toBe(false);
+    expect(parseProbe({ ...STANDBY_ROW, receiver_status: 'waiting' }).replication?.receiving).toBe(false);
     expect(
-      postgresDialect.parseProbe({ ...STANDBY_ROW, receiver_status: 'waiting' }).replication?.receiving,
-    ).toBe(false);
-    expect(
-      postgresDialect.parseProbe({
+      parseProbe({
         ...STANDBY_ROW,
         receiver_status: 'streaming',
         sender_host: '10.0.0.1',
@@ -108,10 +104,10 @@ describe('postgres dialect: probe', () => {
   });
 
   it('falls back to a simpler probe on missing privilege or function', () => {
-    expect(postgresDialect.isProbeUnsupported(serverError('42501'))).toBe(true);
-    expect(postgresDialect.isProbeUnsupported(serverError('42883'))).toBe(true);
-    expect(postgresDialect.isProbeUnsupported(serverError('57P01', 'FATAL'))).toBe(false);
-    expect(postgresDialect.probeStatements).toHaveLength(3);
+    expect(isProbeUnsupported(serverError('42501'))).toBe(true);
+    expect(isProbeUnsupported(serverError('42883'))).toBe(true);
+    expect(isProbeUnsupported(serverError('57P01', 'FATAL'))).toBe(false);
+    expect(PROBE_STATEMENTS).toHaveLength(3);
   });
 
   it('converts LSNs and timelines', () => {
@@ -140,7 +136,7 @@ describe('postgres dialect: what a failure means', () => {
 
   it('a read-only rejection (25006) certainly did not apply', () => {
     expect(classify(serverError('25006'), statement())).toBe('read-only');
-    expect(classify(new SessionNotWritableError('a:1', 'standby'), connect)).toBe('read-only');
+    expect(classifyFailure(postgresDialect, new SessionNotWritableError('a:1', 'standby'))).toBe('read-only');
   });
 
   it('connect failures are safe to re-run; configuration mistakes are not failovers', () => {

@@ -4,10 +4,10 @@ import {
   type AttemptStage,
   decideTransactionFailure,
 } from '../../src/core/transaction-decision';
-import { mysqlDialect } from '../../src/dialects/mysql';
-import { mysqlTransactions } from '../../src/dialects/mysql-transactions';
-import { postgresDialect } from '../../src/dialects/postgres';
-import { postgresTransactions } from '../../src/dialects/postgres-transactions';
+import { mysqlDialect } from '../../src/dialects/mysql/dialect';
+import { mysqlTransactions } from '../../src/dialects/mysql/transactions';
+import { postgresDialect } from '../../src/dialects/postgres/dialect';
+import { postgresTransactions } from '../../src/dialects/postgres/transactions';
 import { isTransactionControl } from '../../src/dialects/transaction-sql';
 
 /** The decision table of pool.transaction, as docs/transactions.md shows it. */

@@ -1,4 +1,4 @@
-import { parseGtidList } from '../../../src/dialects/mysql-gtid';
+import { parseGtidList } from '../../../src/dialects/mysql/gtid';
 import type { MariadbCluster } from '../../../src/testing';
 
 /** The highest sequence number a replica holds in each replication domain. */

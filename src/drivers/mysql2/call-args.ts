@@ -1,19 +1,8 @@
 import type mysql from 'mysql2';
-import { ConfigError } from '../../core/errors';
-
-/** What failover-pool adds to mysql2's query options. */
-export interface FailoverQueryFlags {
-  /**
-   * Running this write twice does no harm (an upsert, a `SET x = 5`): if its connection dies after
-   * it was sent, it is re-run on the new primary instead of failing with WriteOutcomeUnknownError.
-   */
-  idempotent?: boolean;
-  /** This statement only reads: it may be re-run after any connection failure. */
-  readOnly?: boolean;
-}
+import { isReRunnable, type QueryFlags } from '../../core/query-flags';
 
 /** mysql2's query options, with failover-pool's flags. */
-export type FailoverQueryOptions = mysql.QueryOptions & FailoverQueryFlags;
+export type FailoverQueryOptions = mysql.QueryOptions & QueryFlags;
 
 /** mysql2's node-style callback: (error, rows or OK packet, fields). */
 export type ResultCallback = (error: Error | null, result?: unknown, fields?: unknown) => unknown;
@@ -50,21 +39,14 @@ export function parseStatementCall(kind: 'query' | 'execute', args: readonly unk
     throw new TypeError(`${kind}() needs the SQL text, or an options object with \`sql\``);
   }
   const { idempotent, readOnly, ...options } = first as FailoverQueryOptions;
-  checkFlag(idempotent, 'idempotent');
-  checkFlag(readOnly, 'readOnly');
+  const reRunnable = isReRunnable({ idempotent, readOnly });
   if (values !== undefined && (kind === 'query' || options.values === undefined)) {
     options.values = values as mysql.QueryValues;
   }
   return {
     kind,
     options,
-    reRunnable: idempotent === true || readOnly === true,
+    reRunnable,
     callback: callback as ResultCallback | undefined,
   };
-}
-
-function checkFlag(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new ConfigError(`query.${name}`, `expected true or false, got ${typeof value}.`);
-  }
 }

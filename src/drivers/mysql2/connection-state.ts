@@ -1,30 +1,14 @@
 import type { Duplex } from 'node:stream';
 import type mysql from 'mysql2';
-
-/**
- * What the pool needs to know about each mysql2 connection that mysql2 does not keep for it:
- * whether the connection is still alive, whether the statement under way was handed to it, and
- * whether its session was found writable.
- */
-export class ConnectionState {
-  alive = true;
-  /** The statement under way was handed to the connection. */
-  sent = false;
-  /** The statement text may hold several statements (with `multipleStatements`): a part may have committed. */
-  multiStatement = false;
-  /** The answer of the one role check every new connection gets. */
-  writable: boolean | undefined;
-
-  beginStatement(sql: string | undefined, multipleStatements: boolean): void {
-    this.sent = false;
-    this.multiStatement = multipleStatements && (sql?.replace(/[\s;]+$/, '').includes(';') ?? false);
-  }
-}
+import { ConnectionState } from '../../core/connection-state';
 
 /** Any mysql2 connection: a pooled one, a probe connection. */
 export type AnyConnection = mysql.Connection | mysql.PoolConnection;
 
-const states = new WeakMap<object, ConnectionState>();
+/** Where the pool keeps its bookkeeping on a mysql2 connection (mysql2 creates them, not us). */
+const STATE = Symbol('failover-pool state');
+
+type Tracked = AnyConnection & { [STATE]?: ConnectionState };
 
 /**
  * The state of `connection`, created (with its listeners) the first time it is asked for. The
@@ -32,17 +16,18 @@ const states = new WeakMap<object, ConnectionState>();
  * whose server died, and with no listener left (its pool's is a `once`) that crashes the process.
  */
 export function stateOf(connection: AnyConnection): ConnectionState {
-  let state = states.get(connection);
+  const tracked = connection as Tracked;
+  let state = tracked[STATE];
   if (!state) {
     const created = new ConnectionState();
-    states.set(connection, created);
+    state = created;
+    Object.defineProperty(tracked, STATE, { value: created });
     connection.on('error', () => {
       created.alive = false;
     });
     connection.on('end', () => {
       created.alive = false;
     });
-    state = created;
   }
   return state;
 }

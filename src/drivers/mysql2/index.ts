@@ -7,12 +7,11 @@ import type { MysqlPoolConfig } from './options';
 import { FailoverMysqlPool } from './pool';
 import type { FailoverMysqlPromisePool } from './promise-pool';
 
-export type { FailoverQueryFlags, FailoverQueryOptions } from './call-args';
+export type { FailoverQueryOptions } from './call-args';
 export type { MysqlPoolConfig } from './options';
 export type { MysqlPoolEvents, MysqlPoolSettings } from './pool';
 export { FailoverMysqlPool } from './pool';
 export type { FailoverMysqlPromisePool } from './promise-pool';
-export type { MysqlNodeView, MysqlTopology } from './topology';
 export type { MysqlTransaction } from './transaction';
 
 /** `mysql2.createPool(config)` becomes `createMysqlPool(config)`, with every node of the cluster in `hosts`. */

@@ -1,11 +1,9 @@
 import type { Duplex } from 'node:stream';
 import createDebug from 'debug';
 import mysql from 'mysql2';
+import { sleep, systemClock } from '../../core/clock';
 import type { NodeAddress } from '../../core/node';
-import type { NodePool } from '../../core/node-pool';
-import type { Row } from '../../dialects/dialect';
-import { mysqlDialect, SESSION_WRITABLE_SQL } from '../../dialects/mysql';
-import { SessionNotWritableError } from '../../dialects/mysql-errors';
+import { type NodePool, NodeRetiredError } from '../../core/node-pool';
 import { closeSocket, isAlive, stateOf } from './connection-state';
 import { hideSecrets } from './options';
 import { observedStreamFactory, type StreamFactory, trackIn } from './sockets';
@@ -53,23 +51,16 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
   async acquire(): Promise<mysql.PoolConnection> {
     const entry = this.entry();
     const connection = await new Promise<mysql.PoolConnection>((resolve, reject) => {
-      entry.pool.getConnection((error, got) => (error ? reject(error) : resolve(got)));
+      entry.pool.getConnection((error, got) => {
+        // Queued while the node was retired: mysql2 says "Pool is closed."; the engine hears why.
+        if (error) reject(entry.retired ? new NodeRetiredError(this.node.name) : error);
+        else resolve(got);
+      });
     });
     if (entry.retired) {
       // Connected while another node became primary: it must not be used.
       this.discard(connection);
-      throw new SessionNotWritableError(this.node.name, 'another node became primary meanwhile');
-    }
-    const state = stateOf(connection);
-    try {
-      state.writable ??= await isWritable(connection);
-    } catch (error) {
-      this.discard(connection);
-      throw error;
-    }
-    if (!state.writable) {
-      this.discard(connection);
-      throw new SessionNotWritableError(this.node.name, 'read_only is ON');
+      throw new NodeRetiredError(this.node.name);
     }
     return connection;
   }
@@ -130,26 +121,12 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
     entry.closing ??= (async () => {
       debug('closing the connections to %s (%s)', this.node.name, graceMs === 0 ? 'retired' : 'end');
       const ended = new Promise<void>((resolve) => entry.pool.end(() => resolve()));
-      if (graceMs > 0) await Promise.race([ended, delay(graceMs)]);
+      if (graceMs > 0) await Promise.race([ended, sleep(systemClock, graceMs)]);
       for (const socket of entry.sockets) socket.destroy();
       // Destroyed sockets fail whatever mysql2 still waited for, so the end completes; bounded anyway.
-      await Promise.race([ended, delay(END_GRACE_MS)]);
+      await Promise.race([ended, sleep(systemClock, END_GRACE_MS)]);
       this.entries.delete(entry);
     })();
     return entry.closing;
   }
-}
-
-/** Every new connection is asked once, before the app uses it: the node may have been demoted. */
-function isWritable(connection: mysql.PoolConnection): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    connection.query(SESSION_WRITABLE_SQL, (error, rows) => {
-      if (error) reject(error);
-      else resolve(mysqlDialect.sessionWritable((rows as Row[])[0]));
-    });
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,51 +1,18 @@
 import type mysql from 'mysql2';
 import { ConfigError } from '../../core/errors';
-import { type HostSpec, parseHosts } from '../../core/hosts';
-import type { NodeAddress } from '../../core/node';
-import {
-  type FailoverOptions,
-  type MonitorOptions,
-  type ResolvedFailoverOptions,
-  type ResolvedMonitorOptions,
-  resolveFailoverOptions,
-  resolveMonitorOptions,
-} from '../../core/options';
-import {
-  type ResolvedTransactionsOptions,
-  resolveTransactionsOptions,
-  type TransactionsOptions,
-} from '../../core/transaction-options';
+import { parseHosts, splitHostList, splitUrlHosts, type UrlHosts } from '../../core/hosts';
+import { POOL_OPTION_KEYS, type PoolOptions, resolvePoolSettings } from '../../core/options';
+import type { ResolvedPoolConfig } from '../../core/pool-core';
 import { optionalNumber, rejectUnknownKeys, requireObject } from '../../core/validate';
-import { mysqlDialect } from '../../dialects/mysql';
+import { mysqlDialect } from '../../dialects/mysql/dialect';
 
 /**
  * Everything `mysql2.createPool(config)` takes (each field applies to every node's pool), plus the
  * list of nodes and the failover settings.
  */
-export interface MysqlPoolConfig extends Omit<mysql.PoolOptions, 'host' | 'port'> {
-  /** Every node of the cluster, in any order: `'db1:3306'`, `{ host, port }`. */
-  hosts?: HostSpec[];
-  /** A single host, or several separated by commas (`'db1,db2:3307'`). */
-  host?: string;
-  /** Default port for hosts given without one. */
-  port?: number;
+export interface MysqlPoolConfig extends Omit<mysql.PoolOptions, 'host' | 'port'>, PoolOptions {
   /** May list several hosts: `mysql://app:secret@db1:3306,db2:3306/shop`. */
   uri?: string;
-  failover?: FailoverOptions;
-  monitor?: MonitorOptions;
-  /** Defaults for `pool.transaction()`: the idempotency table, attempts. */
-  transactions?: TransactionsOptions;
-}
-
-export interface ResolvedMysqlConfig {
-  readonly nodes: readonly NodeAddress[];
-  /** The mysql2 options every node shares (no host, port or uri; passwords not enumerable). */
-  readonly shared: mysql.PoolOptions;
-  readonly failover: ResolvedFailoverOptions;
-  readonly monitor: ResolvedMonitorOptions;
-  readonly transactions: ResolvedTransactionsOptions;
-  /** The options of one node's mysql2 pool. */
-  perNode(node: NodeAddress): mysql.PoolOptions;
 }
 
 /** mysql2's own option names (its connection_config.js), less the internal `isServer` and `pool`. */
@@ -103,12 +70,12 @@ const MYSQL2_KEYS = [
   'resetOnRelease',
   'waitForConnections',
 ];
-const KNOWN_KEYS = ['hosts', 'failover', 'monitor', 'transactions', ...MYSQL2_KEYS];
+const KNOWN_KEYS = [...POOL_OPTION_KEYS, ...MYSQL2_KEYS];
 
 /** Secrets mysql2 takes; kept out of logs and error dumps (not enumerable). */
 const SECRET_KEYS = ['password', 'password1', 'password2', 'password3', 'passwordSha1'] as const;
 
-export function resolveMysqlConfig(input: unknown): ResolvedMysqlConfig {
+export function resolveMysqlConfig(input: unknown): ResolvedPoolConfig<mysql.PoolOptions> {
   const config = requireObject(input ?? {}, 'config');
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkOptions(config);
@@ -119,24 +86,23 @@ export function resolveMysqlConfig(input: unknown): ResolvedMysqlConfig {
     max: 65535,
     integer: true,
   });
-  const template = typeof uri === 'string' ? splitUri(uri) : undefined;
+  const template =
+    typeof uri === 'string' ? splitUrlHosts(uri, 'uri', 'mysql://app:secret@db1,db2/shop') : undefined;
   const nodes = parseHosts(hostList(hosts, host, uri, template), defaultPort, hostsOptionName(hosts, host));
-  const failoverOptions = resolveFailoverOptions(failover);
+  const settings = resolvePoolSettings({ failover, monitor, transactions });
   const shared = hideSecrets({ ...(rest as mysql.PoolOptions) }, config);
 
   return {
     nodes,
     shared,
-    failover: failoverOptions,
-    monitor: resolveMonitorOptions(monitor),
-    transactions: resolveTransactionsOptions(transactions),
+    ...settings,
     perNode(node) {
       const options: mysql.PoolOptions = {
         ...shared,
         host: node.host,
         port: node.port,
         // mysql2 waits 10 s by default; the failover settings give every connect its limit.
-        connectTimeout: shared.connectTimeout ?? failoverOptions.connectTimeoutMs,
+        connectTimeout: shared.connectTimeout ?? settings.failover.connectTimeoutMs,
       };
       // mysql2 lets the URI fill in what the options lack; each node gets a URI with its own host.
       // It may hold the password, so it is hidden as the password is.
@@ -175,7 +141,7 @@ function hostsOptionName(hosts: unknown, host: unknown): string {
 }
 
 /** Where the node list comes from: `hosts`, `host`, or the URI, each exclusive of the others. */
-function hostList(hosts: unknown, host: unknown, uri: unknown, template: UriTemplate | undefined): unknown[] {
+function hostList(hosts: unknown, host: unknown, uri: unknown, template: UrlHosts | undefined): unknown[] {
   if (uri !== undefined && typeof uri !== 'string') {
     throw new ConfigError('uri', 'expected a string such as "mysql://app:secret@db1,db2/shop".');
   }
@@ -195,43 +161,13 @@ function hostList(hosts: unknown, host: unknown, uri: unknown, template: UriTemp
   }
   if (host !== undefined) {
     if (typeof host !== 'string') throw new ConfigError('host', 'expected a string such as "db1,db2:3307".');
-    return splitList(host);
+    return splitHostList(host);
   }
   if (fromUri.length > 0) return fromUri;
   throw new ConfigError(
     'hosts',
     'no hosts given. List every node of the cluster: hosts: ["db1:3306", "db2:3306", "db3:3306"].',
   );
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((h) => h.trim())
-    .filter((h) => h !== '');
-}
-
-interface UriTemplate {
-  readonly hosts: string[];
-  withHost(node: NodeAddress): string;
-}
-
-/** `mysql://u:p@h1:3306,h2:3307/db?x=y`: the hosts, and the same URI with one host put back. */
-function splitUri(uri: string): UriTemplate {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?([^/?#]*)(.*)$/i.exec(uri);
-  if (!match) throw new ConfigError('uri', 'expected a URI such as "mysql://app:secret@db1,db2/shop".');
-  const [, scheme, userInfo, hostPart, tail] = match as unknown as [
-    string,
-    string,
-    string | undefined,
-    string,
-    string,
-  ];
-  const credentials = userInfo === undefined ? '' : `${userInfo}@`;
-  return {
-    hosts: splitList(decodeURIComponent(hostPart)),
-    withHost: (node) => `${scheme}${credentials}${node.name}${tail}`,
-  };
 }
 
 /**

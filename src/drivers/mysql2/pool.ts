@@ -1,21 +1,22 @@
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import mysql from 'mysql2';
-import { FailoverEngine } from '../../core/engine';
+import type { FailoverEngine } from '../../core/engine';
 import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
+import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
+import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys } from '../../core/transaction-options';
-import { TransactionRunner } from '../../core/transaction-runner';
-import { Mysql2Adapter } from './adapter';
+import type { TransactionRunner } from '../../core/transaction-runner';
 import { type FailoverQueryOptions, parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver } from './carrier';
+import { Mysql2Driver } from './driver';
 import type { MysqlPoolEventSink } from './node-pool';
-import { hideSecrets, type MysqlPoolConfig, type ResolvedMysqlConfig, resolveMysqlConfig } from './options';
+import { hideSecrets, type MysqlPoolConfig, resolveMysqlConfig } from './options';
 import { pinConnection } from './pinned-connection';
 import { createPromisePool, type FailoverMysqlPromisePool } from './promise-pool';
 import { runStatement } from './statement';
-import { type MysqlTopology, toMysqlTopology } from './topology';
-import { type MysqlTransaction, mysqlTransactionDriver } from './transaction';
+import { type MysqlTransaction, mysqlTransactionHandle } from './transaction';
 
 const debug = createDebug('failover-pool:mysql2');
 
@@ -69,43 +70,31 @@ export class FailoverMysqlPool extends EventEmitter {
   readonly idempotency: IdempotencyKeys;
 
   private readonly engine: FailoverEngine<mysql.PoolConnection>;
-  private readonly adapter: Mysql2Adapter;
-  private readonly resolved: ResolvedMysqlConfig;
   /** `transaction()` of the promise pools around this one. */
   private readonly transactions: TransactionRunner<mysql.PoolConnection, MysqlTransaction>;
+  /** mysql2's `multipleStatements`: a statement's text may then hold several. */
+  private readonly multipleStatements: boolean;
   private ending: Promise<void> | undefined;
 
   constructor(config: MysqlPoolConfig) {
     super();
-    this.resolved = resolveMysqlConfig(config);
-    this.config = poolSettings(this.resolved);
-    this.adapter = new Mysql2Adapter(this.resolved, this.poolEventSink());
-    this.engine = new FailoverEngine(
-      this.resolved.nodes,
-      this.adapter,
-      this.resolved.failover,
-      this.resolved.monitor,
-      (event, ...args) => {
-        this.emit(event, ...args);
-      },
-    );
-    this.transactions = new TransactionRunner(
-      this.engine,
-      mysqlTransactionDriver(this.adapter, this.resolved.shared.multipleStatements === true),
-      this.resolved.transactions,
-      this.resolved.failover.retryDelayMs,
-      (event, ...args) => {
-        this.emit(event, ...args);
-      },
-    );
+    const resolved: ResolvedPoolConfig<mysql.PoolOptions> = resolveMysqlConfig(config);
+    this.config = poolSettings(resolved);
+    this.multipleStatements = resolved.shared.multipleStatements === true;
+    debug('pool over %s', resolved.nodes.map((n) => n.name).join(', '));
+    const driver = new Mysql2Driver(resolved, this.poolEventSink());
+    const handle = mysqlTransactionHandle(this.multipleStatements);
+    const core = startPoolCore(resolved, driver, handle, (event, ...args) => {
+      this.emit(event, ...args);
+    });
+    this.engine = core.engine;
+    this.transactions = core.transactions;
     this.idempotency = { purge: (options) => this.transactions.purge(options) };
-    debug('pool over %s', this.resolved.nodes.map((n) => n.name).join(', '));
-    this.engine.start();
   }
 
   /** The cluster as the monitor sees it now. */
-  topology(): MysqlTopology {
-    return toMysqlTopology(this.engine.topology());
+  topology(): Topology {
+    return topologyView(this.engine.topology());
   }
 
   query<T extends mysql.QueryResult>(sql: string, callback?: QueryCallback<T>): mysql.Query;
@@ -148,9 +137,8 @@ export class FailoverMysqlPool extends EventEmitter {
       : this.engine.acquire().then((start) =>
           pinConnection(start, {
             engine: this.engine,
-            adapter: this.adapter,
             connectionConfig: this.config.connectionConfig,
-            multipleStatements: this.resolved.shared.multipleStatements === true,
+            multipleStatements: this.multipleStatements,
           }),
         );
     pinned.then(
@@ -202,11 +190,10 @@ export class FailoverMysqlPool extends EventEmitter {
 
   private start(call: StatementCall): mysql.Query {
     const carrier = carrierFor(call, this.config.connectionConfig);
-    const multiple = this.resolved.shared.multipleStatements === true;
     const outcome = this.ending
       ? Promise.reject(new PoolEndedError())
       : this.engine.run({ reRunnable: call.reRunnable }, (connection) =>
-          runStatement(connection, call, multiple),
+          runStatement(connection, call, this.multipleStatements),
         );
     deliver(carrier, call, outcome);
     return carrier;
@@ -228,7 +215,7 @@ type ConnectionConfigClass = new (options: mysql.ConnectionOptions) => mysql.Con
  * mysql2's pool settings with its defaults, and a real mysql2 ConnectionConfig built from the first
  * node's options (mysql2's PromisePool reads `config.connectionConfig.trace`; apps read `database`).
  */
-function poolSettings(resolved: ResolvedMysqlConfig): MysqlPoolSettings {
+function poolSettings(resolved: ResolvedPoolConfig<mysql.PoolOptions>): MysqlPoolSettings {
   const shared = resolved.shared;
   const first = resolved.perNode(resolved.nodes[0] as (typeof resolved.nodes)[number]);
   const ConnectionConfig = (mysql as unknown as { ConnectionConfig?: ConnectionConfigClass })

@@ -2,12 +2,12 @@ import type { EventEmitter } from 'node:events';
 import type { FieldPacket, PoolConnection, QueryResult, QueryValues } from 'mysql2';
 import type { ExecuteValues, Pool as PromisePool } from 'mysql2/promise';
 import type { FailoverEvents } from '../../core/events';
+import type { Topology } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
 import type { FailoverQueryOptions } from './call-args';
 import type { FailoverMysqlPool, MysqlPoolEvents } from './pool';
 import { promisePoolClass } from './promise-classes';
-import type { MysqlTopology } from './topology';
 import type { MysqlTransaction } from './transaction';
 
 type Listener<K extends keyof MysqlPoolEvents> = (...args: MysqlPoolEvents[K]) => void;
@@ -22,7 +22,7 @@ export interface FailoverMysqlPromisePool extends PromisePool {
   /** The callback pool underneath (mysql2 names it `pool` too). */
   readonly pool: FailoverMysqlPool;
   /** The cluster as the monitor sees it now. */
-  topology(): MysqlTopology;
+  topology(): Topology;
   /**
    * Runs `fn` in a transaction on the current primary, and runs it again whole where that is safe
    * (failure before COMMIT, deadlock, lock wait timeout); with `idempotencyKey`, exactly once even

@@ -1,14 +1,7 @@
 import type mysql from 'mysql2';
+import { NotSentError } from '../../core/node-pool';
 import type { StatementCall } from './call-args';
 import { isAlive, stateOf } from './connection-state';
-
-/** Thrown instead of handing a statement to a connection that is already dead. */
-export class NotSentError extends Error {
-  constructor() {
-    super("Can't add new command when connection is in closed state");
-    this.name = 'NotSentError';
-  }
-}
 
 export interface StatementOutcome {
   /** The callback's arguments after the error, as mysql2 gave them: (result) or (result, fields). */

@@ -1,10 +1,7 @@
 import type mysql from 'mysql2';
 import type { ExecuteValues, FieldPacket, QueryResult, QueryValues } from 'mysql2/promise';
-import type { StatementGate, TransactionDriver } from '../../core/transaction-driver';
-import { mysqlTransactions } from '../../dialects/mysql-transactions';
-import type { Mysql2Adapter } from './adapter';
+import type { StatementGate } from '../../core/transaction-driver';
 import { parseStatementCall } from './call-args';
-import { isAlive } from './connection-state';
 import { runStatement } from './statement';
 
 type Result<T> = Promise<[T, FieldPacket[]]>;
@@ -21,32 +18,13 @@ export interface MysqlTransaction {
   execute<T extends QueryResult>(options: mysql.QueryOptions, values?: ExecuteValues): Result<T>;
 }
 
-/** Ties the transaction runner to mysql2: statements through runStatement, mysql2's error meanings. */
-export function mysqlTransactionDriver(
-  adapter: Mysql2Adapter,
-  multipleStatements: boolean,
-): TransactionDriver<mysql.PoolConnection, MysqlTransaction> {
-  return {
-    dialect: mysqlTransactions,
-    async execute(connection, sql, values) {
-      // Plain rows whatever the pool's own row settings: the runner reads its columns by name.
-      const options = { sql, values: [...values], rowsAsArray: false, nestTables: false };
-      const call = { kind: 'query', options, reRunnable: false, callback: undefined } as const;
-      const { args } = await runStatement(connection, call, multipleStatements);
-      const [result] = args;
-      return {
-        rows: Array.isArray(result) ? (result as Record<string, unknown>[]) : [],
-        affectedRows: (result as { affectedRows?: number } | undefined)?.affectedRows,
-      };
-    },
-    classify: (error, connection) => adapter.classify(error, connection),
-    isAlive,
-    handle: (gate) =>
-      ({
-        query: (...args: unknown[]) => statement(gate, 'query', args, multipleStatements),
-        execute: (...args: unknown[]) => statement(gate, 'execute', args, multipleStatements),
-      }) as MysqlTransaction,
-  };
+/** What the function given to `pool.transaction` gets, over the runner's gate. */
+export function mysqlTransactionHandle(multipleStatements: boolean) {
+  return (gate: StatementGate<mysql.PoolConnection>): MysqlTransaction =>
+    ({
+      query: (...args: unknown[]) => statement(gate, 'query', args, multipleStatements),
+      execute: (...args: unknown[]) => statement(gate, 'execute', args, multipleStatements),
+    }) as MysqlTransaction;
 }
 
 async function statement(

@@ -8,8 +8,7 @@ import { FailoverPgPool } from './pool';
 export type { PgPoolConfig } from './options';
 export type { PgPoolEvents } from './pool';
 export { FailoverPgPool } from './pool';
-export type { FailoverQueryArrayConfig, FailoverQueryConfig, FailoverQueryOptions } from './query-args';
-export type { PgNodeView, PgTopology } from './topology';
+export type { FailoverQueryArrayConfig, FailoverQueryConfig } from './query-args';
 export type { PgTransaction } from './transaction';
 
 /** `new pg.Pool(config)` becomes `createPgPool(config)`, with every node of the cluster in `hosts`. */

@@ -1,14 +1,10 @@
 import createDebug from 'debug';
 import pg from 'pg';
+import { sleep, systemClock } from '../../core/clock';
 import type { NodeAddress } from '../../core/node';
 import { type NodePool, NodeRetiredError } from '../../core/node-pool';
-import {
-  SESSION_WRITABLE_SQL,
-  SessionNotWritableError,
-  sessionWritableFromParameters,
-} from '../../dialects/postgres';
+import { type ClientClass, destroySocket, trackingOf } from './client-class';
 import { extendConfig } from './options';
-import { type ClientClass, destroySocket, stateOf } from './tracked-client';
 
 const debug = createDebug('failover-pool:pg');
 
@@ -80,17 +76,14 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
           return;
         }
         settled = true;
-        if (error || !client) return reject(error);
-        const reported = sessionWritableFromParameters(stateOf(client).parameters);
-        if (reported === true) return resolve(client);
-        if (reported === false) return reject(this.notWritable(client));
-        this.askWritable(client).then(resolve, reject);
+        if (error || !client) reject(error);
+        else resolve(client);
       });
     });
   }
 
   release(client: pg.PoolClient, destroy: boolean): void {
-    client.release(destroy || !stateOf(client).alive);
+    client.release(destroy || !trackingOf(client).failoverState.alive);
   }
 
   retire(): void {
@@ -125,31 +118,6 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
     let total = 0;
     for (const pool of this.pools.keys()) total += count(pool);
     return total;
-  }
-
-  /**
-   * The server reports `in_hot_standby` and `default_transaction_read_only` at login and whenever
-   * they change, so the check costs nothing on PostgreSQL 14+ (acquire reads them); older servers
-   * are asked once per connection, here.
-   */
-  private async askWritable(client: pg.PoolClient): Promise<pg.PoolClient> {
-    const state = stateOf(client);
-    if (state.writable === undefined) {
-      try {
-        const result = await client.query<{ writable: boolean }>(SESSION_WRITABLE_SQL);
-        state.writable = result.rows[0]?.writable === true;
-      } catch (error) {
-        client.release(true);
-        throw error;
-      }
-    }
-    if (!state.writable) throw this.notWritable(client);
-    return client;
-  }
-
-  private notWritable(client: pg.PoolClient): SessionNotWritableError {
-    client.release(true);
-    return new SessionNotWritableError(this.node.name, 'the server reports a standby or read-only session');
   }
 
   private pool(): pg.Pool {
@@ -203,21 +171,17 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
         if (graceMs === 0) {
           destroy(() => true);
         } else {
-          await Promise.race([ended, delay(graceMs)]);
+          await Promise.race([ended, sleep(systemClock, graceMs)]);
           destroy((client) => !entry.checkedOut.has(client));
-          await Promise.race([ended, delay(END_HELD_GRACE_MS)]);
+          await Promise.race([ended, sleep(systemClock, END_HELD_GRACE_MS)]);
           destroy(() => true);
         }
         // pg.Pool's end also waits for the app to release the clients it holds; a client the app
         // never gives back must not hold up end() forever: its socket is closed by now.
-        await Promise.race([ended, delay(100)]);
+        await Promise.race([ended, sleep(systemClock, 100)]);
         this.pools.delete(pool);
       })();
     }
     return entry.closing;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

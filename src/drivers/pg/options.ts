@@ -1,50 +1,18 @@
 import type pg from 'pg';
 import { ConfigError } from '../../core/errors';
-import { type HostSpec, parseHosts } from '../../core/hosts';
-import type { NodeAddress } from '../../core/node';
-import {
-  type FailoverOptions,
-  type MonitorOptions,
-  type ResolvedFailoverOptions,
-  type ResolvedMonitorOptions,
-  resolveFailoverOptions,
-  resolveMonitorOptions,
-} from '../../core/options';
-import {
-  type ResolvedTransactionsOptions,
-  resolveTransactionsOptions,
-  type TransactionsOptions,
-} from '../../core/transaction-options';
+import { parseHosts, splitHostList, splitUrlHosts, type UrlHosts } from '../../core/hosts';
+import { POOL_OPTION_KEYS, type PoolOptions, resolvePoolSettings } from '../../core/options';
+import type { ResolvedPoolConfig } from '../../core/pool-core';
 import { optionalNumber, rejectUnknownKeys, requireObject } from '../../core/validate';
-import { postgresDialect } from '../../dialects/postgres';
+import { postgresDialect } from '../../dialects/postgres/dialect';
 
 /**
  * Everything `new pg.Pool(config)` takes (each field applies to every node's pool), plus the list
  * of nodes and the failover settings.
  */
-export interface PgPoolConfig extends Omit<pg.PoolConfig, 'host' | 'port'> {
-  /** Every node of the cluster, in any order: `'db1:5432'`, `{ host, port }`. */
-  hosts?: HostSpec[];
-  /** A single host, or several separated by commas as libpq takes them (`'db1,db2:5433'`). */
-  host?: string;
-  /** Default port for hosts given without one. */
-  port?: number;
+export interface PgPoolConfig extends Omit<pg.PoolConfig, 'host' | 'port'>, PoolOptions {
   /** May list several hosts: `postgres://app:secret@db1:5432,db2:5432/shop`. */
   connectionString?: string;
-  failover?: FailoverOptions;
-  monitor?: MonitorOptions;
-  /** Defaults for `pool.transaction()`: the idempotency table, attempts. */
-  transactions?: TransactionsOptions;
-}
-
-export interface ResolvedPgConfig {
-  readonly nodes: readonly NodeAddress[];
-  /** The pg options every node shares; `perNode` adds the node's address. */
-  readonly shared: pg.PoolConfig;
-  readonly failover: ResolvedFailoverOptions;
-  readonly monitor: ResolvedMonitorOptions;
-  readonly transactions: ResolvedTransactionsOptions;
-  perNode(node: NodeAddress): pg.PoolConfig;
 }
 
 const PG_CLIENT_KEYS = [
@@ -87,8 +55,7 @@ const PG_POOL_KEYS = [
   'onConnect',
   'verify',
 ];
-const OWN_KEYS = ['hosts', 'failover', 'monitor', 'transactions'];
-const KNOWN_KEYS = [...OWN_KEYS, ...PG_CLIENT_KEYS, ...PG_POOL_KEYS];
+const KNOWN_KEYS = [...POOL_OPTION_KEYS, ...PG_CLIENT_KEYS, ...PG_POOL_KEYS];
 
 /** Options that are durations or counts; a negative value is always a mistake. */
 const NON_NEGATIVE_NUMBERS = [
@@ -103,7 +70,10 @@ const NON_NEGATIVE_NUMBERS = [
   'min',
 ];
 
-export function resolvePgConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedPgConfig {
+export function resolvePgConfig(
+  input: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedPoolConfig<pg.PoolConfig> {
   const config = requireObject(input ?? {}, 'config');
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkNumbers(config);
@@ -116,15 +86,12 @@ export function resolvePgConfig(input: unknown, env: NodeJS.ProcessEnv = process
     hostsOptionName(hosts, host),
   );
   const shared = hidePassword({ ...(rest as pg.PoolConfig) });
-  const urlTemplate =
-    typeof connectionString === 'string' ? splitConnectionString(connectionString) : undefined;
+  const urlTemplate = typeof connectionString === 'string' ? splitPgUrl(connectionString) : undefined;
 
   return {
     nodes,
     shared,
-    failover: resolveFailoverOptions(failover),
-    monitor: resolveMonitorOptions(monitor),
-    transactions: resolveTransactionsOptions(transactions),
+    ...resolvePoolSettings({ failover, monitor, transactions }),
     perNode(node) {
       const options: pg.PoolConfig = { ...shared, host: node.host, port: node.port };
       // pg lets a connection string override host and port, so each node gets its own string.
@@ -161,7 +128,7 @@ function hostList(
   connectionString: unknown,
   env: NodeJS.ProcessEnv,
 ): unknown[] {
-  const fromUrl = typeof connectionString === 'string' ? splitConnectionString(connectionString).hosts : [];
+  const fromUrl = typeof connectionString === 'string' ? splitPgUrl(connectionString).hosts : [];
   if (hosts !== undefined) {
     if (!Array.isArray(hosts))
       throw new ConfigError('hosts', 'expected an array such as ["db1:5432", "db2:5432"].');
@@ -182,46 +149,22 @@ function hostList(
         'the connection string names hosts too; give the nodes in one place only.',
       );
     }
-    return splitList(host);
+    return splitHostList(host);
   }
   if (connectionString !== undefined && typeof connectionString !== 'string') {
     throw new ConfigError('connectionString', 'expected a string such as "postgres://user@db1,db2/shop".');
   }
   if (fromUrl.length > 0) return fromUrl;
-  if (env.PGHOST) return splitList(env.PGHOST);
+  if (env.PGHOST) return splitHostList(env.PGHOST);
   throw new ConfigError(
     'hosts',
     'no hosts given. List every node of the cluster: hosts: ["db1:5432", "db2:5432", "db3:5432"].',
   );
 }
 
-function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((h) => h.trim())
-    .filter((h) => h !== '');
-}
-
-/**
- * A PostgreSQL URL with a host list (`postgres://u:p@h1:5432,h2:5433/db?x=y`), split into the hosts
- * and a template that puts one host back. pg's own parser takes one host only.
- */
-export function splitConnectionString(url: string): { hosts: string[]; withHost(node: NodeAddress): string } {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i.exec(url);
-  if (!match) {
-    throw new ConfigError(
-      'connectionString',
-      'expected a URL such as "postgres://user:password@db1,db2/shop".',
-    );
-  }
-  const [, scheme, authority, tail] = match as unknown as [string, string, string, string];
-  const at = authority.lastIndexOf('@');
-  const userInfo = at >= 0 ? authority.slice(0, at + 1) : '';
-  const hostPart = at >= 0 ? authority.slice(at + 1) : authority;
-  return {
-    hosts: splitList(decodeURIComponent(hostPart)),
-    withHost: (node) => `${scheme}${userInfo}${node.name}${tail}`,
-  };
+/** A PostgreSQL URL may list several hosts: `postgres://u:p@h1:5432,h2:5433/db?x=y`. */
+export function splitPgUrl(url: string): UrlHosts {
+  return splitUrlHosts(url, 'connectionString', 'postgres://user:password@db1,db2/shop');
 }
 
 /**

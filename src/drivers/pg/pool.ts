@@ -1,14 +1,17 @@
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import type pg from 'pg';
-import { FailoverEngine } from '../../core/engine';
+import type { FailoverEngine } from '../../core/engine';
 import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
+import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
+import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
-import { type TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
-import { PgAdapter } from './adapter';
+import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
+import { type ClientClass, defaultClientClass, trackedClientClass } from './client-class';
+import { PgDriver } from './driver';
 import type { PgPoolEventSink } from './node-pool';
-import { extendConfig, type PgPoolConfig, type ResolvedPgConfig, resolvePgConfig } from './options';
+import { extendConfig, type PgPoolConfig, resolvePgConfig } from './options';
 import { pinClient } from './pinned-client';
 import {
   type FailoverQueryArrayConfig,
@@ -19,9 +22,7 @@ import {
   settleCallback,
 } from './query-args';
 import { runStatement } from './statement';
-import { type PgTopology, toPgTopology } from './topology';
-import { type ClientClass, defaultClientClass, trackedClientClass } from './tracked-client';
-import { type PgTransaction, pgTransactionDriver } from './transaction';
+import { type PgTransaction, pgTransactionHandle } from './transaction';
 
 const debug = createDebug('failover-pool:pg');
 
@@ -79,38 +80,23 @@ export class FailoverPgPool extends EventEmitter {
   readonly idempotency: IdempotencyKeys;
 
   private readonly engine: FailoverEngine<pg.PoolClient>;
-  private readonly adapter: PgAdapter;
-  private readonly resolved: ResolvedPgConfig;
+  private readonly driver: PgDriver;
   private readonly transactions: TransactionRunner<pg.PoolClient, PgTransaction>;
 
   constructor(config: PgPoolConfig) {
     super();
-    this.resolved = resolvePgConfig(config);
-    const base = (this.resolved.shared.Client as ClientClass | undefined) ?? defaultClientClass;
-    const clientClass = trackedClientClass(base, this.resolved.failover.connectTimeoutMs);
-    this.options = poolOptions(this.resolved.shared);
-    this.adapter = new PgAdapter(this.resolved, clientClass, this.poolEventSink());
-    this.engine = new FailoverEngine(
-      this.resolved.nodes,
-      this.adapter,
-      this.resolved.failover,
-      this.resolved.monitor,
-      (event, ...args) => {
-        this.emit(event, ...args);
-      },
-    );
-    this.transactions = new TransactionRunner(
-      this.engine,
-      pgTransactionDriver(this.adapter),
-      this.resolved.transactions,
-      this.resolved.failover.retryDelayMs,
-      (event, ...args) => {
-        this.emit(event, ...args);
-      },
-    );
+    const resolved: ResolvedPoolConfig<pg.PoolConfig> = resolvePgConfig(config);
+    const base = (resolved.shared.Client as ClientClass | undefined) ?? defaultClientClass;
+    const clientClass = trackedClientClass(base, resolved.failover.connectTimeoutMs);
+    this.options = poolOptions(resolved.shared);
+    this.driver = new PgDriver(resolved, clientClass, this.poolEventSink());
+    debug('pool over %s', resolved.nodes.map((n) => n.name).join(', '));
+    const core = startPoolCore(resolved, this.driver, pgTransactionHandle, (event, ...args) => {
+      this.emit(event, ...args);
+    });
+    this.engine = core.engine;
+    this.transactions = core.transactions;
     this.idempotency = { purge: (options) => this.whileOpen(() => this.transactions.purge(options)) };
-    debug('pool over %s', this.resolved.nodes.map((n) => n.name).join(', '));
-    this.engine.start();
   }
 
   get totalCount(): number {
@@ -131,8 +117,8 @@ export class FailoverPgPool extends EventEmitter {
   }
 
   /** The cluster as the monitor sees it now. */
-  topology(): PgTopology {
-    return toPgTopology(this.engine.topology());
+  topology(): Topology {
+    return topologyView(this.engine.topology());
   }
 
   query<R extends unknown[] = unknown[], I = unknown[]>(
@@ -237,8 +223,7 @@ export class FailoverPgPool extends EventEmitter {
 
   private async pin(): Promise<pg.PoolClient> {
     if (this.ending) throw new PoolEndedError();
-    const { connection, node } = await this.engine.acquire();
-    return pinClient(connection, node, this.engine, this.adapter);
+    return pinClient(this.engine, await this.engine.acquire());
   }
 
   private settle<R>(promise: Promise<R>, callback: QueryCallback<R> | undefined): Promise<R> | undefined {
@@ -249,7 +234,7 @@ export class FailoverPgPool extends EventEmitter {
 
   private sumNodePools(counter: 'totalCount' | 'idleCount' | 'waitingCount' | 'expiredCount'): number {
     let total = 0;
-    for (const pool of this.adapter.nodePools) total += pool[counter];
+    for (const pool of this.driver.nodePools) total += pool[counter];
     return total;
   }
 

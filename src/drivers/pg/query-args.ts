@@ -1,19 +1,9 @@
 import type pg from 'pg';
-import { ConfigError } from '../../core/errors';
+import { isReRunnable, type QueryFlags } from '../../core/query-flags';
 
-/** What failover-pool adds to a pg query config. */
-export interface FailoverQueryOptions {
-  /**
-   * Running this write twice does no harm (an upsert, a `SET x = 5`): if its connection dies after
-   * it was sent, it is re-run on the new primary instead of failing with WriteOutcomeUnknownError.
-   */
-  idempotent?: boolean;
-  /** This statement only reads: it may be re-run after any connection failure. */
-  readOnly?: boolean;
-}
-
-export type FailoverQueryConfig<I = unknown[]> = pg.QueryConfig<I> & FailoverQueryOptions;
-export type FailoverQueryArrayConfig<I = unknown[]> = pg.QueryArrayConfig<I> & FailoverQueryOptions;
+/** pg's query config, with failover-pool's flags. */
+export type FailoverQueryConfig<I = unknown[]> = pg.QueryConfig<I> & QueryFlags;
+export type FailoverQueryArrayConfig<I = unknown[]> = pg.QueryArrayConfig<I> & QueryFlags;
 
 export type QueryCallback<R> = (error: Error | undefined, result: R | undefined) => void;
 
@@ -53,16 +43,9 @@ export function parseQueryCall(args: readonly unknown[]): QueryCall {
     throw new TypeError('Client was passed a null or undefined query');
   }
   const { idempotent, readOnly, ...config } = first as FailoverQueryConfig;
-  checkFlag(idempotent, 'idempotent');
-  checkFlag(readOnly, 'readOnly');
+  const reRunnable = isReRunnable({ idempotent, readOnly });
   if (values) config.values = values;
-  return { config, reRunnable: idempotent === true || readOnly === true, callback };
-}
-
-function checkFlag(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new ConfigError(`query.${name}`, `expected true or false, got ${typeof value}.`);
-  }
+  return { config, reRunnable, callback };
 }
 
 function isSubmittable(value: unknown): boolean {

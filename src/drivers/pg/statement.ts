@@ -1,26 +1,21 @@
 import type pg from 'pg';
-import { stateOf } from './tracked-client';
-
-/** Thrown instead of handing a statement to a connection that is already dead. */
-export class NotSentError extends Error {
-  constructor() {
-    super('The connection had already closed; the statement was not sent');
-    this.name = 'NotSentError';
-  }
-}
+import { NotSentError } from '../../core/node-pool';
+import { trackingOf } from './client-class';
 
 /**
  * Runs one statement on `client`, recording what the retry rules need: whether it was handed to the
- * socket, and the notices that arrive while it runs. It takes pg's fastest form, as pg.Pool's own
- * query does: text and values (pg copies a config object property by property) and a callback
- * (without one pg makes a second promise to rewrite the error's stack).
+ * socket, and (through the client's notice listener) the notices that arrive while it runs. It
+ * takes pg's fastest form, as pg.Pool's own query does: text and values (pg copies a config object
+ * property by property) and a callback (without one pg makes a second promise to rewrite the
+ * error's stack).
  */
 export function runStatement<R extends pg.QueryResultRow>(
   client: pg.PoolClient,
   config: pg.QueryConfig,
 ): Promise<pg.QueryResult<R>> {
-  const state = stateOf(client);
-  state.beginStatement(config.text);
+  const state = trackingOf(client).failoverState;
+  // Without values, pg sends the text as a simple query, which may hold several statements.
+  state.beginStatement(config.text, !config.values?.length);
   if (!state.alive) return Promise.reject(new NotSentError());
   return new Promise((resolve, reject) => {
     const done = (error: Error | undefined, result: pg.QueryResult<R>) =>

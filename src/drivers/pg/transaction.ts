@@ -1,10 +1,7 @@
 import type pg from 'pg';
-import type { StatementGate, TransactionDriver } from '../../core/transaction-driver';
-import { postgresTransactions } from '../../dialects/postgres-transactions';
-import type { PgAdapter } from './adapter';
+import type { StatementGate } from '../../core/transaction-driver';
 import { parseQueryCall } from './query-args';
 import { runStatement } from './statement';
-import { stateOf } from './tracked-client';
 
 type Row = pg.QueryResultRow;
 
@@ -24,18 +21,9 @@ export interface PgTransaction {
   ): Promise<pg.QueryResult<R>>;
 }
 
-/** Ties the transaction runner to pg: statements through runStatement, pg's error meanings. */
-export function pgTransactionDriver(adapter: PgAdapter): TransactionDriver<pg.PoolClient, PgTransaction> {
-  return {
-    dialect: postgresTransactions,
-    async execute(client, text, values) {
-      const result = await runStatement(client, { text, values: [...values] });
-      return { rows: result.rows, command: result.command, affectedRows: result.rowCount ?? undefined };
-    },
-    classify: (error, client) => adapter.classify(error, client),
-    isAlive: (client) => stateOf(client).alive,
-    handle: (gate) => ({ query: (...args: unknown[]) => query(gate, args) }) as PgTransaction,
-  };
+/** What the function given to `pool.transaction` gets, over the runner's gate. */
+export function pgTransactionHandle(gate: StatementGate<pg.PoolClient>): PgTransaction {
+  return { query: (...args: unknown[]) => query(gate, args) } as PgTransaction;
 }
 
 async function query(gate: StatementGate<pg.PoolClient>, args: unknown[]): Promise<pg.QueryResult> {

@@ -8,7 +8,7 @@
  * another server wrote it. Two positions where each is ahead in some domain have diverged (an
  * errant transaction): no replica is then safe to promote, and the manager must stop.
  */
-import { parseGtidList } from '../../dialects/mysql-gtid';
+import { parseGtidList } from '../../dialects/mysql/gtid';
 
 /** The highest sequence per replication domain. */
 export type GtidPosition = ReadonlyMap<number, bigint>;

@@ -1,7 +1,11 @@
-import type { DriverAdapter } from '../../../src/core/driver-adapter';
+import { ConnectionState } from '../../../src/core/connection-state';
+import type { Dialect, Row } from '../../../src/core/dialect';
+import type { Driver, StatementResult } from '../../../src/core/driver';
 import type { NodeAddress, NodeProbe } from '../../../src/core/node';
 import type { NodePool } from '../../../src/core/node-pool';
+import type { ProbeSession } from '../../../src/core/probe-session';
 import type { FailureKind } from '../../../src/core/retry';
+import { postgresDialect } from '../../../src/dialects/postgres/dialect';
 
 /** How a fake node behaves right now. */
 export interface FakeNodeState {
@@ -27,13 +31,22 @@ export interface FakeConnection {
   readonly node: string;
   readonly id: number;
   destroyed: boolean;
+  readonly state: ConnectionState;
 }
+
+/** Fake nodes answer a probe with one row that holds the probe itself. */
+const fakeDialect: Dialect = {
+  ...postgresDialect,
+  createProber: () => async (run) => (await run('probe'))[0]?.probe as NodeProbe,
+  classifyError: (error) => (error instanceof FakeError ? error.kind : 'application'),
+};
 
 /**
  * A cluster that exists only in memory, for unit tests of the core: nodes answer probes by their
  * current state, connections fail the way a real node in that state would make them fail.
  */
-export class FakeCluster implements DriverAdapter<FakeConnection> {
+export class FakeCluster implements Driver<FakeConnection> {
+  readonly dialect = fakeDialect;
   readonly nodes = new Map<string, FakeNodeState>();
   readonly addresses: NodeAddress[] = [];
   readonly probes: string[] = [];
@@ -69,22 +82,43 @@ export class FakeCluster implements DriverAdapter<FakeConnection> {
     node.generation = Math.max(...[...this.nodes.values()].map((n) => n.generation)) + 1;
   }
 
-  readonly probe = (address: NodeAddress, signal: AbortSignal): Promise<NodeProbe> => {
-    this.probes.push(address.name);
+  /**
+   * The monitor's connection to a node: refused, rejected (a wrong password) or hanging as the node
+   * is when it opens; every probe on it answers as the node is now. Each probe is counted.
+   */
+  openProbeSession(address: NodeAddress): ProbeSession {
     const node = this.node(address.name);
-    if (node.state === 'down') return Promise.reject(new FakeError('connect-failed', 'ECONNREFUSED'));
-    if (node.state === 'refusing')
-      return Promise.reject(new FakeError('application', 'password authentication failed'));
-    if (node.state === 'hung') {
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
-    }
-    return Promise.resolve({
+    if (node.state !== 'up') this.probes.push(address.name);
+    const failed = (state: FakeNodeState['state']): Promise<never> | undefined => {
+      if (state === 'down') return Promise.reject(new FakeError('connect-failed', 'ECONNREFUSED'));
+      if (state === 'refusing') {
+        return Promise.reject(new FakeError('application', 'password authentication failed'));
+      }
+      if (state === 'hung') return new Promise<never>(() => undefined);
+      return undefined;
+    };
+    return {
+      ready: failed(node.state) ?? Promise.resolve(),
+      run: (): Promise<readonly Row[]> => {
+        this.probes.push(address.name);
+        const now = this.node(address.name);
+        if (now.state === 'down') return Promise.reject(new FakeError('connection-lost'));
+        return failed(now.state) ?? Promise.resolve([{ probe: this.probeOf(now) }]);
+      },
+      onFailure: () => undefined,
+      destroy: () => undefined,
+      end: () => Promise.resolve(),
+    };
+  }
+
+  private probeOf(node: FakeNodeState): NodeProbe {
+    return {
       role: node.role,
       writable: node.writable,
       generation: node.role === 'primary' ? node.generation : undefined,
       identity: node.identity,
-    } as NodeProbe);
-  };
+    } as NodeProbe;
+  }
 
   createNodePool(address: NodeAddress): FakeNodePool {
     const pool = new FakeNodePool(address.name, this, () => this.nextId++);
@@ -92,16 +126,25 @@ export class FakeCluster implements DriverAdapter<FakeConnection> {
     return pool;
   }
 
-  classify(error: unknown): FailureKind {
-    return error instanceof FakeError ? error.kind : 'application';
+  stateOf(connection: FakeConnection): ConnectionState {
+    return connection.state;
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  /** A new connection knows at once whether its node takes writes (as PostgreSQL 14+ reports it). */
+  reportedWritable(connection: FakeConnection): boolean {
+    return this.node(connection.node).writable;
+  }
+
+  isAlive(connection: FakeConnection): boolean {
+    return !connection.destroyed;
+  }
+
+  execute(): Promise<StatementResult> {
+    return Promise.resolve({ rows: [] });
   }
 
   /** Runs a statement on `connection` as its node would now. */
-  execute(connection: FakeConnection, kind: 'write' | 'read' = 'write'): Promise<string> {
+  statement(connection: FakeConnection, kind: 'write' | 'read' = 'write'): Promise<string> {
     const node = this.node(connection.node);
     if (connection.destroyed) return Promise.reject(new FakeError('not-sent'));
     if (node.state === 'down') return Promise.reject(new FakeError('connection-lost'));
@@ -132,9 +175,8 @@ export class FakeNodePool implements NodePool<FakeConnection> {
     if (this.gate) await this.gate;
     const node = this.cluster.node(this.name);
     if (node.state === 'down') throw new FakeError('connect-failed', 'ECONNREFUSED');
-    if (!node.writable) throw new FakeError('read-only', 'session not writable');
     this.acquired++;
-    const connection = { node: this.name, id: this.id(), destroyed: false };
+    const connection = { node: this.name, id: this.id(), destroyed: false, state: new ConnectionState() };
     this.open.add(connection);
     return connection;
   }

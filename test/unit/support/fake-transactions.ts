@@ -1,3 +1,4 @@
+import type { StatementResult } from '../../../src/core/driver';
 import type { Pinned } from '../../../src/core/engine';
 import { type NodeUnavailableReason, NoPrimaryError } from '../../../src/core/errors';
 import type { NodeView } from '../../../src/core/node';
@@ -7,10 +8,9 @@ import type {
   StatementGate,
   TransactionDriver,
   TransactionEngine,
-  TransactionStatementResult,
 } from '../../../src/core/transaction-driver';
-import { mysqlTransactions } from '../../../src/dialects/mysql-transactions';
-import { postgresTransactions } from '../../../src/dialects/postgres-transactions';
+import { mysqlTransactions } from '../../../src/dialects/mysql/transactions';
+import { postgresTransactions } from '../../../src/dialects/postgres/transactions';
 
 /**
  * An in-memory database behind a fake engine and driver, for unit tests of the transaction runner:
@@ -174,7 +174,7 @@ export class FakeDatabase implements TransactionEngine<FakeConnection> {
   }
 
   /** The driver: runs `sql` against the fake state, with the injected faults. */
-  execute(connection: FakeConnection, sql: string, values: readonly unknown[]): TransactionStatementResult {
+  execute(connection: FakeConnection, sql: string, values: readonly unknown[]): StatementResult {
     this.log.push(`#${connection.id} ${sql}`);
     if (!connection.alive) throw new NodeFailure('not-sent');
     const fault = this.faults.find((f) => f.times > 0 && f.pattern.test(sql));
@@ -191,11 +191,7 @@ export class FakeDatabase implements TransactionEngine<FakeConnection> {
     throw error;
   }
 
-  private apply(
-    connection: FakeConnection,
-    sql: string,
-    values: readonly unknown[],
-  ): TransactionStatementResult {
+  private apply(connection: FakeConnection, sql: string, values: readonly unknown[]): StatementResult {
     const { spec } = this;
     if (/^(BEGIN|START TRANSACTION)/.test(sql)) {
       Object.assign(connection, { inTransaction: true, aborted: false, writes: [], key: undefined });
@@ -247,7 +243,7 @@ export class FakeDatabase implements TransactionEngine<FakeConnection> {
 
 /** The handle the app's function gets in these tests. */
 export interface FakeTx {
-  query(sql: string): Promise<TransactionStatementResult>;
+  query(sql: string): Promise<StatementResult>;
 }
 
 export function fakeDriver(db: FakeDatabase): TransactionDriver<FakeConnection, FakeTx> {

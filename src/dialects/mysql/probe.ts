@@ -1,10 +1,10 @@
-import type { NodeProbe, ReplicationLink } from '../core/node';
-import { withoutUndefined } from '../core/objects';
-import type { FailureKind } from '../core/retry';
-import type { Dialect, FailureContext, Row } from './dialect';
-import { classifyMysqlError, errnoOf } from './mysql-errors';
-import { type MysqlServerVersion, parseServerVersion, replicaStatusStatements } from './mysql-flavour';
-import { parseGtidList, takeoverSequence } from './mysql-gtid';
+import type { NodeProber, Row, RunSql } from '../../core/dialect';
+import type { NodeProbe, ReplicationLink } from '../../core/node';
+import { withoutUndefined } from '../../core/objects';
+import { errnoOf } from './errors';
+import { type MysqlServerVersion, replicaStatusStatements, serverVersionOf } from './flavour';
+import { parseGtidList, takeoverSequence } from './gtid';
+import { numberOf, stringOf, truthy } from './values';
 
 /**
  * MySQL and MariaDB, told apart by the version string.
@@ -16,7 +16,7 @@ import { parseGtidList, takeoverSequence } from './mysql-gtid';
  * MySQL REPLICATION CLIENT) only `read_only` is left to go by.
  *
  * Generation. MySQL and MariaDB have no timeline. On MariaDB the generation is the GTID sequence at
- * which the node took over (mysql-gtid.ts), so a returning old primary loses to the one promoted
+ * which the node took over (gtid.ts), so a returning old primary loses to the one promoted
  * after it. On MySQL (GTIDs are per-server UUID sets, with no order between servers) there is none:
  * of two writable nodes the one the replicas follow wins, and if that does not decide it, nobody gets
  * writes (split brain).
@@ -27,9 +27,6 @@ import { parseGtidList, takeoverSequence } from './mysql-gtid';
  * stops writes as a split brain.
  */
 
-/** Runs one statement on the probe connection and returns its rows. */
-export type RunStatement = (sql: string) => Promise<readonly Row[]>;
-
 /** What the probe learns once per probe connection: the server, and which statements work there. */
 export interface MysqlProbeMemory {
   server?: MysqlServerVersion;
@@ -38,18 +35,6 @@ export interface MysqlProbeMemory {
   /** The account may not read the replica status; the role then comes from read_only alone. */
   replicaStatusDenied?: boolean;
 }
-
-/**
- * The MySQL family's dialect. It shares the name, port and error rules with the Dialect interface; its
- * probe drives the statements itself, because which ones exist depends on the server it finds.
- */
-export interface MysqlDialect extends Pick<Dialect, 'name' | 'defaultPort' | 'classifyError'> {
-  probe(run: RunStatement, memory: MysqlProbeMemory): Promise<NodeProbe>;
-  /** Reads the answer to SESSION_WRITABLE_SQL. */
-  sessionWritable(row: Row | undefined): boolean;
-}
-
-const VERSION_SQL = 'SELECT @@version AS version, @@version_comment AS version_comment';
 
 const MARIADB_VARIABLES = [
   `SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id,
@@ -66,48 +51,35 @@ const MYSQL_VARIABLES = [
   'SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id',
 ];
 
-/** Asked of every new connection before the app uses it: one round trip, any privilege. */
-export const SESSION_WRITABLE_SQL = 'SELECT @@global.read_only AS read_only';
-
 /** ER_PARSE_ERROR, ER_UNKNOWN_SYSTEM_VARIABLE: this statement does not exist on this version. */
 const UNSUPPORTED_ERRNOS = new Set([1064, 1193]);
 /** ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR on the statement (not at login). */
 const DENIED_ERRNOS = new Set([1227, 1045]);
 
-export const mysqlDialect: MysqlDialect = {
-  name: 'mysql',
-  defaultPort: 3306,
+/** A prober for one connection: it learns the server's version and which statements work there. */
+export function createMysqlProber(): NodeProber {
+  const memory: MysqlProbeMemory = {};
+  return (run) => probeMysql(run, memory);
+}
 
-  /** Asks a node what it is, in two or three round trips on the monitor's own connection. */
-  async probe(run: RunStatement, memory: MysqlProbeMemory): Promise<NodeProbe> {
-    if (!memory.server) {
-      const [row] = await run(VERSION_SQL);
-      memory.server = parseServerVersion(stringOf(row?.version) ?? '', stringOf(row?.version_comment));
-    }
-    const server = memory.server;
-    const variables = await firstThatWorks(
-      run,
-      server.flavour === 'mariadb' ? MARIADB_VARIABLES : MYSQL_VARIABLES,
-      memory.variablesIndex ?? 0,
-      (index) => {
-        memory.variablesIndex = index;
-      },
-    );
-    const replicaRows = memory.replicaStatusDenied ? undefined : await replicaStatus(run, server, memory);
-    return parseProbe(server, variables[0] ?? {}, replicaRows);
-  },
-
-  classifyError(error: unknown, context: FailureContext): FailureKind {
-    return classifyMysqlError(error, context);
-  },
-
-  sessionWritable(row: Row | undefined): boolean {
-    return row !== undefined && !truthy(row.read_only);
-  },
-};
+/** Asks a node what it is, in two or three round trips on the monitor's own connection. */
+export async function probeMysql(run: RunSql, memory: MysqlProbeMemory): Promise<NodeProbe> {
+  memory.server ??= await serverVersionOf(run);
+  const server = memory.server;
+  const variables = await firstThatWorks(
+    run,
+    server.flavour === 'mariadb' ? MARIADB_VARIABLES : MYSQL_VARIABLES,
+    memory.variablesIndex ?? 0,
+    (index) => {
+      memory.variablesIndex = index;
+    },
+  );
+  const replicaRows = memory.replicaStatusDenied ? undefined : await replicaStatus(run, server, memory);
+  return parseProbe(server, variables[0] ?? {}, replicaRows);
+}
 
 async function replicaStatus(
-  run: RunStatement,
+  run: RunSql,
   server: MysqlServerVersion,
   memory: MysqlProbeMemory,
 ): Promise<readonly Row[] | undefined> {
@@ -125,7 +97,7 @@ async function replicaStatus(
 
 /** Runs `statements[start]`, moving on to the next one while the server says it does not know it. */
 async function firstThatWorks(
-  run: RunStatement,
+  run: RunSql,
   statements: readonly string[],
   start: number,
   remember: (index: number) => void,
@@ -213,23 +185,4 @@ function mariadbGeneration(variables: Row): number | undefined {
 
 function field(row: Row, name: string, oldName: string): unknown {
   return row[name] !== undefined ? row[name] : row[oldName];
-}
-
-/** `@@read_only` arrives as 0/1 (number or bigint), or as 'ON'/'OFF' through some proxies. */
-function truthy(value: unknown): boolean {
-  if (typeof value === 'number' || typeof value === 'bigint') return Number(value) !== 0;
-  if (typeof value === 'string') return value === '1' || value.toUpperCase() === 'ON';
-  return value === true;
-}
-
-function stringOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return undefined;
-}
-
-function numberOf(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value))) return Number(value);
-  return undefined;
 }

@@ -1,6 +1,6 @@
-import { ProbeTimeoutError } from '../core/monitor';
-import type { FailureKind } from '../core/retry';
-import type { FailureContext } from './dialect';
+import type { FailureContext } from '../../core/dialect';
+import type { FailureKind } from '../../core/retry';
+import { codeOf, NETWORK_ERROR_CODES } from '../network-errors';
 
 /**
  * What a MySQL or MariaDB failure says about the statement that got it. Server errors carry a
@@ -8,7 +8,10 @@ import type { FailureContext } from './dialect';
  * `PROTOCOL_CONNECTION_LOST`, Node's `ECONNRESET`, ...).
  */
 
-/** Rejected because the node does not take writes: certainly not applied (FACTS.md). */
+/**
+ * Rejected because the node does not take writes: certainly not applied (the server refuses the
+ * statement before it runs).
+ */
 const ER_OPTION_PREVENTS_STATEMENT = 1290;
 const ER_READ_ONLY_MODE = 1836;
 const ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792;
@@ -30,21 +33,10 @@ const GONE_ERRNOS = new Set([
   2055, // CR_SERVER_LOST_EXTENDED
 ]);
 
-/** Client-side codes of a connection that failed or died. */
-const NETWORK_CODES = new Set([
+/** mysql2's own codes of a connection that failed or died, besides Node's socket errors. */
+const MYSQL2_LOST_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
   'ERR_STREAM_DESTROYED',
 ]);
 
@@ -55,17 +47,8 @@ const CLOSED_BEFORE_SEND = [
   'Pool is closed.',
 ];
 
-/** Thrown by the driver layer when a new connection turns out to be on a node that does not take writes. */
-export class SessionNotWritableError extends Error {
-  constructor(node: string, why: string) {
-    super(`New connection to ${node} is not writable (${why}); the node is not the primary any more`);
-    this.name = 'SessionNotWritableError';
-  }
-}
-
 export function classifyMysqlError(error: unknown, context: FailureContext): FailureKind {
-  if (error instanceof SessionNotWritableError || isNotWritable(error)) return 'read-only';
-  if (error instanceof ProbeTimeoutError) return 'connect-failed';
+  if (isNotWritable(error)) return 'read-only';
   const errno = errnoOf(error);
   const lost = isConnectionFailure(error, errno);
   if (context.phase === 'connect')
@@ -98,8 +81,8 @@ export function isNotWritable(error: unknown): boolean {
 
 function isConnectionFailure(error: unknown, errno: number | undefined): boolean {
   if (errno !== undefined && GONE_ERRNOS.has(errno)) return true;
-  const code = codeOf(error);
-  return code !== undefined && NETWORK_CODES.has(code);
+  const code = codeOf(error) ?? '';
+  return NETWORK_ERROR_CODES.has(code) || MYSQL2_LOST_CODES.has(code);
 }
 
 function isClosedBeforeSend(error: unknown): boolean {
@@ -111,12 +94,6 @@ export function errnoOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { errno } = error as { errno?: unknown };
   return typeof errno === 'number' && errno > 0 ? errno : undefined;
-}
-
-function codeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code } = error as { code?: unknown };
-  return typeof code === 'string' ? code : undefined;
 }
 
 function messageOf(error: unknown): string {

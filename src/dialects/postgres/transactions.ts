@@ -3,9 +3,9 @@ import type {
   IsolationLevel,
   TransactionConflict,
   TransactionDialect,
-} from '../core/transaction-dialect';
-import { sqlState } from './postgres';
-import { isTransactionControl, quoteQualified } from './transaction-sql';
+} from '../../core/transaction-dialect';
+import { isTransactionControl, quoteQualified } from '../transaction-sql';
+import { sqlState } from './errors';
 
 /** SQLSTATEs of the conflicts a re-run of the whole transaction cures. */
 const CONFLICTS: Readonly<Record<string, TransactionConflict>> = {

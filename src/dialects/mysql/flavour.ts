@@ -1,3 +1,6 @@
+import type { RunSql } from '../../core/dialect';
+import { stringOf } from './values';
+
 /**
  * Which server a MySQL-protocol node runs, from its version string: MySQL (and its forks, Percona
  * Server among them) or MariaDB. The two have drifted apart where failover is concerned: statement
@@ -52,4 +55,12 @@ export function replicaStatusStatements(server: MysqlServerVersion): readonly st
   if (!replica) return ['SHOW SLAVE STATUS'];
   if (server.flavour === 'mysql' && atLeast(server, 8, 4)) return ['SHOW REPLICA STATUS'];
   return ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'];
+}
+
+const VERSION_SQL = 'SELECT @@version AS version, @@version_comment AS version_comment';
+
+/** Asks the server which one it is (one round trip). */
+export async function serverVersionOf(run: RunSql): Promise<MysqlServerVersion> {
+  const [row] = await run(VERSION_SQL);
+  return parseServerVersion(stringOf(row?.version) ?? '', stringOf(row?.version_comment));
 }

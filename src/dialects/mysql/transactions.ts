@@ -3,9 +3,9 @@ import type {
   IsolationLevel,
   TransactionConflict,
   TransactionDialect,
-} from '../core/transaction-dialect';
-import { errnoOf } from './mysql-errors';
-import { isTransactionControl, quoteQualified } from './transaction-sql';
+} from '../../core/transaction-dialect';
+import { isTransactionControl, quoteQualified } from '../transaction-sql';
+import { errnoOf } from './errors';
 
 /** Server error numbers of the conflicts a re-run of the whole transaction cures. */
 const CONFLICTS: ReadonlyMap<number, TransactionConflict> = new Map([

@@ -1,0 +1,45 @@
+import type { RunSql } from './dialect';
+
+/** Where a replica streams from: the primary's address as the replicas reach it. */
+export interface ReplicationSource {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * What can be done to one node, through a session the caller holds (RunSql), in the engine's own
+ * SQL: the steps a promotion is made of, the advisory locks that let many app instances agree on
+ * one promoter, and the positions that causal reads wait for. Each step reads the node's state
+ * before it acts, so repeating it (a promoter that died half-way, a retry) is harmless. The account
+ * needs the privileges docs/postgres.md and docs/mysql.md list.
+ */
+export interface NodeOperations {
+  /**
+   * Takes the advisory lock `name` for this session without waiting: true when the session holds
+   * it. Works on standbys and read-only replicas too; a lock belongs to the one server it was taken
+   * on, and is released by `unlock` or when the session ends.
+   */
+  tryLock(run: RunSql, name: string): Promise<boolean>;
+  unlock(run: RunSql, name: string): Promise<void>;
+  /**
+   * Makes a replica the primary: replication stopped and forgotten, writable. Resolves once the node
+   * accepts writes (bounded by `timeoutMs`); on a node that is already a writable primary it does
+   * nothing. It does not wait for the replica to apply what it received: choose it after it has.
+   */
+  promote(run: RunSql, options: { readonly timeoutMs: number }): Promise<void>;
+  /**
+   * Points a replica at `source`, keeping the replication account it already has, and (MySQL family)
+   * GTID positioning. Refuses a node that is not a replica: turning a former primary into a replica
+   * needs its history checked first (pg_rewind), which is not this step.
+   */
+  repoint(run: RunSql, source: ReplicationSource): Promise<void>;
+  /** Makes a node read-only for every client session, SUPER users included where the engine can. */
+  fence(run: RunSql): Promise<void>;
+  /**
+   * Everything committed on this node so far, as the engine writes a position (PostgreSQL LSN
+   * `0/3000060`; MariaDB GTID list `0-1-42`; MySQL GTID set).
+   */
+  currentPosition(run: RunSql): Promise<string>;
+  /** Waits until this node has applied `position` (from `currentPosition`); false when `timeoutMs` ran out. */
+  waitForPosition(run: RunSql, position: string, timeoutMs: number): Promise<boolean>;
+}

@@ -1,0 +1,166 @@
+import type { FailoverEngine, Pinned } from './engine';
+import type { NodeView } from './node';
+import { PinnedErrors } from './pinned';
+import type { Operation } from './retry';
+
+/**
+ * A connection the app holds (pg's `pool.connect()`, mysql2's `getConnection()`), pinned to the node
+ * that was primary when it was taken; the rules are the same for every driver, and the facades only
+ * translate their driver's calls into `run`, `connection` and `release`:
+ * - its first statement gets the pool's re-run rules, moving to a fresh connection if need be:
+ *   nothing of the session can be lost by that, and libraries such as Kysely take a connection per
+ *   query. Statements issued while it runs wait for it, in order, as the driver would queue them;
+ * - after that nothing is re-run (the app may be inside a transaction), but a statement fails with
+ *   NodeUnavailableError once the node is down, demoted or superseded, instead of running on a node
+ *   that is no longer the primary; a failure that says the node is gone is reported to the monitor
+ *   at once and reaches the app as a FailoverPoolError that says what became of the statement;
+ * - on release the connection is destroyed, never pooled, if its node is no longer usable or it broke.
+ */
+export class PinnedSession<Connection> {
+  /** The connection and node this stands for now; undefined while the first statement runs, or once gone. */
+  private current: Pinned<Connection> | undefined;
+  /** The connection it was taken with, for messages and for what the app reads while none is attached. */
+  readonly home: Pinned<Connection>;
+  /** Nothing ran on it yet and the app attached nothing to it: it may still move to a fresh connection. */
+  private pristine = true;
+  private released = false;
+  /** The first statement while it runs: later ones wait for it. */
+  private first: Promise<unknown> | undefined;
+  private readonly errors: (node: NodeView) => PinnedErrors;
+
+  constructor(
+    private readonly engine: FailoverEngine<Connection>,
+    start: Pinned<Connection>,
+    /** The driver's call for a new connection, for the messages (`pool.connect()`). */
+    takeNew: string,
+  ) {
+    this.home = start;
+    this.current = start;
+    this.errors = (node) => new PinnedErrors(node, takeNew);
+  }
+
+  /** The connection the session stands for now (the one it was taken with while none is attached). */
+  get connection(): Connection {
+    return (this.current ?? this.home).connection;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /** The first statement is under way (and may still move the session to another connection). */
+  get firstRunning(): boolean {
+    return this.first !== undefined;
+  }
+
+  /** The app changed the connection itself (a listener, a setting), which would not follow a move. */
+  touch(): void {
+    this.pristine = false;
+  }
+
+  /** Runs one statement under the rules above; `work` gets the connection to run it on. */
+  run<T>(operation: Operation, work: (connection: Connection) => Promise<T>): Promise<T> {
+    if (this.pristine) {
+      this.pristine = false;
+      const first = this.runFirst(operation, work);
+      this.first = first;
+      const clear = () => {
+        if (this.first === first) this.first = undefined;
+      };
+      first.then(clear, clear);
+      return first;
+    }
+    const first = this.first;
+    if (first) {
+      const later = () => this.runLater(operation, work);
+      return first.then(later, later);
+    }
+    return this.runLater(operation, work);
+  }
+
+  /**
+   * The connection for a statement the driver runs itself (a cursor, a stream), which is never
+   * re-run; throws the refusal when nothing may be sent now.
+   */
+  take(): Connection {
+    this.pristine = false;
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
+    return (this.current as Pinned<Connection>).connection;
+  }
+
+  /** Gives the connection back (destroyed when `broken` or no longer usable). False when already released. */
+  release(broken: boolean): boolean {
+    if (this.released) return false;
+    this.released = true;
+    if (this.current) this.giveBack(this.current, broken);
+    return true;
+  }
+
+  private async runFirst<T>(operation: Operation, work: (connection: Connection) => Promise<T>): Promise<T> {
+    let start = this.current as Pinned<Connection>;
+    this.current = undefined;
+    const { engine } = this;
+    if (engine.pinnedStatus(start.node.name) !== null || !engine.driver.isAlive(start.connection)) {
+      engine.release(start.node, start.connection, true);
+      start = await engine.acquire();
+      if (this.released) {
+        this.giveBack(start, false);
+        throw this.errors(start.node).refusal('connection-lost');
+      }
+    }
+    const outcome = await engine.runPinned(operation, start, work);
+    if (this.released) {
+      // Released while its first statement ran: the connection it ended on goes back now.
+      if (outcome.pinned) this.giveBack(outcome.pinned, !outcome.ok);
+    } else {
+      this.current = outcome.pinned;
+    }
+    if (outcome.ok) return outcome.result;
+    throw outcome.error;
+  }
+
+  private async runLater<T>(operation: Operation, work: (connection: Connection) => Promise<T>): Promise<T> {
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
+    const pinned = this.current as Pinned<Connection>;
+    try {
+      return await work(pinned.connection);
+    } catch (error) {
+      throw this.failure(pinned, error, operation.reRunnable);
+    }
+  }
+
+  /**
+   * What the app gets for a failure of a statement it ran on the connection itself (a stream): the
+   * node is reported when the failure says it may be gone.
+   */
+  failure(pinned: Pinned<Connection> | undefined, error: unknown, reRunnable: boolean): unknown {
+    const at = pinned ?? this.current ?? this.home;
+    const kind = this.engine.classify(error, at.connection);
+    if (kind !== 'application') this.engine.reportFailure(at.node.name, error);
+    return this.errors(at.node).failure(error, kind, reRunnable);
+  }
+
+  /** Why nothing may be sent on the connection now, if so. */
+  private refusal(): Error | undefined {
+    const pinned = this.current;
+    if (!pinned || this.released) return this.errors(this.home.node).refusal('connection-lost');
+    const reason = this.engine.pinnedStatus(pinned.node.name);
+    if (reason !== null) return this.errors(pinned.node).refusal(reason);
+    // Its socket already closed: nothing can be sent, and the node may be gone.
+    if (!this.engine.driver.isAlive(pinned.connection)) {
+      this.engine.reportFailure(pinned.node.name, new Error('connection closed'));
+      return this.errors(pinned.node).refusal('connection-lost');
+    }
+    return undefined;
+  }
+
+  private giveBack(pinned: Pinned<Connection>, broken: boolean): void {
+    this.engine.release(
+      pinned.node,
+      pinned.connection,
+      broken || !this.engine.driver.isAlive(pinned.connection),
+    );
+  }
+}

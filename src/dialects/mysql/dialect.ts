@@ -1,0 +1,25 @@
+import type { Dialect } from '../../core/dialect';
+import { classifyMysqlError } from './errors';
+import { mysqlOperations } from './operations';
+import { createMysqlProber } from './probe';
+import { mysqlTransactions } from './transactions';
+import { truthy } from './values';
+
+/** Asked of every new connection before the app uses it: one round trip, any privilege. */
+export const SESSION_WRITABLE_SQL = 'SELECT @@global.read_only AS read_only';
+
+/**
+ * MySQL and MariaDB, whole: probe (probe.ts says how roles, generations and identities are read),
+ * errors, transactions and node operations. The two servers are told apart by their version
+ * string where their SQL differs (flavour.ts).
+ */
+export const mysqlDialect: Dialect = {
+  name: 'mysql',
+  defaultPort: 3306,
+  createProber: createMysqlProber,
+  sessionWritableSql: SESSION_WRITABLE_SQL,
+  sessionWritable: (row) => row !== undefined && !truthy(row.read_only),
+  classifyError: classifyMysqlError,
+  transactions: mysqlTransactions,
+  operations: mysqlOperations,
+};

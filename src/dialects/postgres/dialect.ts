@@ -1,0 +1,18 @@
+import type { Dialect } from '../../core/dialect';
+import { classifyPostgresError } from './errors';
+import { postgresOperations } from './operations';
+import { createPostgresProber } from './probe';
+import { SESSION_WRITABLE_SQL } from './session';
+import { postgresTransactions } from './transactions';
+
+/** PostgreSQL, whole: probe, errors, transactions and node operations (each in its own file here). */
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  defaultPort: 5432,
+  createProber: createPostgresProber,
+  sessionWritableSql: SESSION_WRITABLE_SQL,
+  sessionWritable: (row) => row?.writable === true,
+  classifyError: classifyPostgresError,
+  transactions: postgresTransactions,
+  operations: postgresOperations,
+};

@@ -1,0 +1,66 @@
+import pg from 'pg';
+import { ConnectionState } from '../../core/connection-state';
+import { extendConfig } from './options';
+
+/** A pg client as the pool makes them: the app's Client class, with the pool's bookkeeping. */
+export interface TrackedClient extends pg.Client {
+  /** What the pool must know about the connection and its statement under way. */
+  readonly failoverState: ConnectionState;
+  /**
+   * The parameters the server reported (ParameterStatus). PostgreSQL 14+ reports `in_hot_standby`
+   * at login and on promotion, which makes the role check of a new connection free.
+   */
+  readonly serverParameters: ReadonlyMap<string, string>;
+}
+
+export type ClientClass = new (config?: string | pg.ClientConfig) => pg.Client;
+
+/**
+ * A subclass of the app's Client class (pg.Client unless `Client` was configured) that records its
+ * state from the first byte on, and listens for `error` once for its whole life: a checked-out pg
+ * client with no `error` listener crashes the process when its server dies (pg.Pool listens only on
+ * idle clients), and a listener added on every checkout would pile up.
+ */
+export function trackedClientClass(Base: ClientClass, connectTimeoutMs: number): ClientClass {
+  return class FailoverClient extends Base implements TrackedClient {
+    readonly failoverState = new ConnectionState();
+    readonly serverParameters = new Map<string, string>();
+
+    constructor(config?: string | pg.ClientConfig) {
+      const options: pg.ClientConfig =
+        typeof config === 'string' ? { connectionString: config } : (config ?? {});
+      // pg waits forever for a server that accepts TCP but never answers (a hung host); every
+      // connect here has a limit. pg-pool's own option of the same name, which also bounds the wait
+      // for a free pooled client, is left as the app set it.
+      super(
+        options.connectionTimeoutMillis
+          ? options
+          : extendConfig(options, { connectionTimeoutMillis: connectTimeoutMs }),
+      );
+      const state = this.failoverState;
+      const parameters = this.serverParameters;
+      this.connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
+        parameters.set(message.parameterName, message.parameterValue);
+      });
+      this.on('notice', (notice) => state.addNotice(notice));
+      this.on('error', () => {
+        state.alive = false;
+      });
+      this.on('end', () => {
+        state.alive = false;
+      });
+    }
+  };
+}
+
+/** The pool's bookkeeping of a client it made. */
+export function trackingOf(client: pg.ClientBase): TrackedClient {
+  return client as TrackedClient;
+}
+
+/** Closes the client's socket at once, without the goodbye a hung server would never answer. */
+export function destroySocket(client: pg.Client): void {
+  client.connection.stream.destroy();
+}
+
+export const defaultClientClass: ClientClass = pg.Client;
