@@ -138,20 +138,22 @@ export function describeFailoverScenarios<E>(kit: DriverKit<E>): void {
       });
     }
 
-    it('never reaches a new connection found not writable, and runs on the primary', async () => {
-      const { a, b, pool } = await cluster();
-      a.holdProbes();
-      a.role = 'replica';
-      const write = pool.run('INSERT INTO standby_session (id) VALUES (?)');
-      await pool.retried('read-only');
-      failOver(a, b);
-      await write;
-      expect(b.received(/^INSERT INTO standby_session/)).toBe(1);
-      // It was opened, found not writable, and got nothing but the library's own check.
-      expect(a.appSessions().length).toBeGreaterThan(0);
-      const sentToA = a.appSessions().flatMap((s) => s.statements);
-      expect(sentToA.filter((text) => !kit.newConnectionCheck?.test(text))).toEqual([]);
-    });
+    for (const role of ['replica', 'read-only'] as const) {
+      it(`never uses a new connection found not writable (${role}), and runs on the primary`, async () => {
+        const { a, b, pool } = await cluster();
+        a.holdProbes();
+        a.role = role;
+        const write = pool.run('INSERT INTO standby_session (id) VALUES (?)');
+        await pool.retried('read-only');
+        failOver(a, b);
+        await write;
+        expect(b.received(/^INSERT INTO standby_session/)).toBe(1);
+        // It was opened, found not writable, and got nothing but the library's own check.
+        expect(a.appSessions().length).toBeGreaterThan(0);
+        const sentToA = a.appSessions().flatMap((s) => s.statements);
+        expect(sentToA.filter((text) => !kit.newConnectionCheck?.test(text))).toEqual([]);
+      });
+    }
 
     it('abandons a connect to a node retired meanwhile, and runs on the new primary', async () => {
       const { a, b, pool } = await cluster();
