@@ -4,7 +4,7 @@ import type { FailoverEngine, Pinned } from '../../core/engine';
 import { PinnedSession } from '../../core/pinned-session';
 import { parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver, emitError } from './carrier';
-import { closeSocket, stateOf } from './connection-state';
+import { closeSocket } from './connection-state';
 import { promiseConnectionClass } from './promise-classes';
 import { runStatement } from './statement';
 
@@ -68,9 +68,8 @@ export function pinConnection(start: Pinned<Connection>, context: PinContext): C
       deliver(carrier, call, Promise.reject(refusal));
       return carrier;
     }
-    const state = stateOf(connection);
-    state.beginStatement(call.options.sql, context.multipleStatements);
-    state.sent = true;
+    // Its errors reach the listeners unchanged: whether it had left decides nothing here, and the
+    // monitor hears of any failure that says the node may be gone.
     const run = connection[call.kind].bind(connection) as (options: mysql.QueryOptions) => mysql.Query;
     const command = run(call.options);
     watchCommand(command, connection, (error) => void session.failure(undefined, error, call.reRunnable));
