@@ -122,13 +122,10 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
 
   private pool(): pg.Pool {
     if (this.current) return this.current;
-    const pool = new pg.Pool(extendConfig(this.options, { Client: this.clientClass } as pg.PoolConfig));
     const entry: PoolEntry = { clients: new Set(), checkedOut: new Set(), pending: new Set() };
+    const pool = new pg.Pool(extendConfig(this.options, { Client: countedIn(entry, this.clientClass) }));
     this.pools.set(pool, entry);
-    pool.on('connect', (client) => {
-      entry.clients.add(client);
-      this.events.connect(client);
-    });
+    pool.on('connect', (client) => this.events.connect(client));
     pool.on('acquire', (client) => {
       entry.checkedOut.add(client);
       this.events.acquire(client);
@@ -184,4 +181,19 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
     }
     return entry.closing;
   }
+}
+
+/**
+ * The pool's Client class, noting every client in `entry` from the moment it is made: a connect still
+ * under way when the node is retired is closed with the rest, not left to its connect timeout.
+ */
+function countedIn(entry: PoolEntry, Base: ClientClass): ClientClass {
+  return class extends Base {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      const client = this as unknown as pg.PoolClient;
+      entry.clients.add(client);
+      this.once('end', () => entry.clients.delete(client));
+    }
+  };
 }

@@ -49,9 +49,8 @@ export const pgKit: DriverKit<PgError> = {
   readOnlyRejections: [
     { name: '25006', error: { code: '25006', message: 'cannot execute INSERT in a read-only transaction' } },
   ],
-  // pg.Pool cannot stop a connect under way: it fails the acquire at once, and the socket stays
-  // until failover.connectTimeoutMs.
-  closesAbandonedConnects: false,
+  // The node pool notes every client from the moment it is made, so a connect under way is closed too.
+  closesAbandonedConnects: true,
 };
 
 /** A server before PostgreSQL 14 reports no `in_hot_standby`: the library asks each new connection. */
