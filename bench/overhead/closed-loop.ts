@@ -9,6 +9,11 @@ export interface PhaseResult {
   p50Us: number;
   p99Us: number;
   ops: number;
+  /**
+   * Node.js CPU time (user + system, every thread of this process) per statement, microseconds:
+   * what the client side costs, which throughput on a machine shared with the servers only hints at.
+   */
+  cpuUsPerOp: number;
 }
 
 /** A shared counter so that inserts from either side, in any phase, never reuse an id. */
@@ -27,6 +32,7 @@ export async function runPhase(
   durationMs: number,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + durationMs;
   const caller = async () => {
@@ -39,8 +45,10 @@ export async function runPhase(
   };
   await Promise.all(Array.from({ length: callers }, caller));
   const elapsed = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   return {
+    cpuUsPerOp: (cpu.user + cpu.system) / latencies.length,
     throughput: (latencies.length / elapsed) * 1000,
     p50Us: percentileOfSorted(latencies, 50) * 1000,
     p99Us: percentileOfSorted(latencies, 99) * 1000,

@@ -7,6 +7,8 @@ export interface SideFigures {
   throughput: number;
   p50Us: number;
   p99Us: number;
+  /** Client CPU per statement, microseconds. */
+  cpuUsPerOp: number;
 }
 
 export interface CellResult {
@@ -20,6 +22,8 @@ export interface CellResult {
   ratio: number;
   /** Median over the rounds of ours p50 - raw p50, microseconds. */
   addedP50Us: number;
+  /** Median over the rounds of ours - raw client CPU per statement, microseconds. */
+  addedCpuUs: number;
   rounds: { raw: PhaseResult; ours: PhaseResult }[];
 }
 
@@ -51,6 +55,7 @@ export async function compareCell(
     throughput: median(results.map((r) => r[side].throughput)),
     p50Us: median(results.map((r) => r[side].p50Us)),
     p99Us: median(results.map((r) => r[side].p99Us)),
+    cpuUsPerOp: median(results.map((r) => r[side].cpuUsPerOp)),
   });
   return {
     engine,
@@ -60,6 +65,7 @@ export async function compareCell(
     ours: figures('ours'),
     ratio: median(results.map((r) => r.ours.throughput / r.raw.throughput)),
     addedP50Us: median(results.map((r) => r.ours.p50Us - r.raw.p50Us)),
+    addedCpuUs: median(results.map((r) => r.ours.cpuUsPerOp - r.raw.cpuUsPerOp)),
     rounds: results,
   };
 }

@@ -77,7 +77,7 @@ function routerPrimaryNs(): number {
 async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'baselineNs'>> {
   const connection = { id: 1 };
   const pool: NodePool<typeof connection> = {
-    acquire: () => Promise.resolve(connection),
+    acquire: (done) => done(undefined, connection),
     release: () => undefined,
     retire: () => undefined,
     end: () => Promise.resolve(),
@@ -122,7 +122,9 @@ async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'ba
       engineRuns.push(await nsPerCall(n, 1, () => engine.run(operation, work)));
       baselines.push(
         await nsPerCall(n, 1, async () => {
-          const c = await pool.acquire();
+          const c = await new Promise<typeof connection>((resolve) =>
+            pool.acquire((_error, got) => resolve(got as typeof connection)),
+          );
           await work(c);
           pool.release(c, false);
         }),

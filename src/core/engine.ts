@@ -19,8 +19,12 @@ import { Prober } from './prober';
 import { decide, type FailureKind, type Operation, type RetryReason } from './retry';
 import { Router } from './router';
 import type { TopologySnapshot } from './topology';
+import { type Done, promiseOf, type Work, workOf } from './work';
 
 const debug = createDebug('failover-pool:engine');
+
+/** A statement's wait for a primary is bounded from the moment it starts waiting (see reconnect). */
+const DEADLINE_ON_FIRST_FAILURE = Number.NaN;
 
 /** A connection the caller holds on to, and the node it is pinned to. */
 export interface Pinned<Connection> {
@@ -28,15 +32,20 @@ export interface Pinned<Connection> {
   readonly node: NodeView;
 }
 
-/** How a statement on a pinned connection ended, and which connection the caller holds now. */
-export type PinnedOutcome<T, Connection> =
-  | { readonly ok: true; readonly result: T; readonly pinned: Pinned<Connection> }
-  | { readonly ok: false; readonly error: unknown; readonly pinned: Pinned<Connection> | undefined };
+/**
+ * How a statement ended (`error` set when it failed), and the connection it ended on: undefined when
+ * that is gone (closed after a failure), else the caller's to give back.
+ */
+export type Finish<T, Connection> = (
+  error: unknown,
+  result: T | undefined,
+  pinned: Pinned<Connection> | undefined,
+) => void;
 
 /**
  * The failover engine, the same for every driver: a monitor that keeps the topology, a router
  * that waits for a primary, one pool per node, and the retry loop that re-runs only what
- * certainly did not run. Driver facades are thin layers over `run` and `acquire`.
+ * certainly did not run. Driver facades are thin layers over `send` and `acquire`.
  */
 export class FailoverEngine<Connection> {
   private readonly monitor: Monitor;
@@ -86,28 +95,35 @@ export class FailoverEngine<Connection> {
   }
 
   /**
-   * Runs `work` on a connection to the primary. A failure that certainly did not apply the work
-   * (read-only node, connect failed, never sent, rolled back by a shutdown) is re-run on the
-   * current primary; a write whose connection died after sending becomes WriteOutcomeUnknownError
-   * unless `operation.reRunnable`; anything else reaches the caller unchanged. A connection that saw
-   * any error is closed rather than pooled, as pg.Pool does (a timed-out query may still be running).
+   * Runs `work` on a connection to the primary and hands `done` its outcome. A failure that
+   * certainly did not apply the work (read-only node, connect failed, never sent, rolled back by a
+   * shutdown) is re-run on the current primary; a write whose connection died after sending becomes
+   * WriteOutcomeUnknownError unless `operation.reRunnable`; anything else reaches the caller
+   * unchanged. A connection that saw any error is closed rather than pooled, as pg.Pool does (a
+   * timed-out query may still be running).
+   *
+   * The path of every statement: while the primary is known and its pool hands out a connection
+   * known to be writable, it is callbacks only; anything else continues on the retry path.
    */
-  async run<T>(
-    operation: Operation,
-    work: (connection: Connection, node: NodeView) => Promise<T>,
-  ): Promise<T> {
-    const outcome = await this.execute(operation, work, undefined);
-    if (!outcome.ok) {
-      if (outcome.pinned) this.poolFor(outcome.pinned.node).release(outcome.pinned.connection, true);
-      throw outcome.error;
-    }
-    const { node } = outcome.pinned;
-    this.poolFor(node).release(outcome.pinned.connection, false);
-    // The path of every statement: one comparison while the node that answered is still primary.
-    if (this.router.current()?.name === node.name || !this.answeredWhileGivenUp(node.name)) {
-      return outcome.result;
-    }
-    return this.confirmAnswer(operation, work, node, outcome.result);
+  send<T>(operation: Operation, work: Work<Connection, T>, done: Done<T>): void {
+    this.execute(operation, work, undefined, (error, result, pinned) => {
+      if (pinned) this.poolFor(pinned.node).release(pinned.connection, error !== undefined, error);
+      if (error !== undefined) return done(error);
+      const node = (pinned as Pinned<Connection>).node;
+      // One comparison while the node that answered is still primary.
+      if (this.router.current()?.name === node.name || !this.answeredWhileGivenUp(node.name)) {
+        return done(undefined, result);
+      }
+      this.confirmAnswer(operation, work, node, result as T).then(
+        (confirmed) => done(undefined, confirmed),
+        (failure: unknown) => done(failure),
+      );
+    });
+  }
+
+  /** `send`, for work written with promises (the library's own statements). */
+  run<T>(operation: Operation, work: (connection: Connection, node: NodeView) => Promise<T>): Promise<T> {
+    return promiseOf<T>((done) => this.send(operation, workOf(work), done));
   }
 
   /**
@@ -130,7 +146,7 @@ export class FailoverEngine<Connection> {
    */
   private async confirmAnswer<T>(
     operation: Operation,
-    work: (connection: Connection, node: NodeView) => Promise<T>,
+    work: Work<Connection, T>,
     node: NodeView,
     result: T,
   ): Promise<T> {
@@ -143,7 +159,7 @@ export class FailoverEngine<Connection> {
       fresh.primary ??
       (await this.router.primary(answeredAt + this.options.waitForPrimaryMs).catch(() => null));
     if (primary?.name === node.name) return result;
-    if (operation.reRunnable) return this.run(operation, work);
+    if (operation.reRunnable) return promiseOf<T>((done) => this.send(operation, work, done));
     const now = primary
       ? `${primary.name} has become primary meanwhile`
       : 'no primary could be confirmed within failover.waitForPrimaryMs';
@@ -156,62 +172,139 @@ export class FailoverEngine<Connection> {
   }
 
   /**
-   * The first statement on a pinned connection, under the same re-run rules as `run` (nothing ran on
-   * the connection before, so nothing of the session is lost by moving to a fresh one). Hands back
-   * the connection the statement ran on, or none when it is gone.
+   * The first statement on a pinned connection, under the same re-run rules as `send` (nothing ran on
+   * the connection before, so nothing of the session is lost by moving to a fresh one). `done` also
+   * gets the connection the statement ended on, or none when it is gone.
    */
-  runPinned<T>(
+  sendPinned<T>(
     operation: Operation,
     start: Pinned<Connection>,
-    work: (connection: Connection, node: NodeView) => Promise<T>,
-  ): Promise<PinnedOutcome<T, Connection>> {
-    return this.execute(operation, work, start);
+    work: Work<Connection, T>,
+    done: Finish<T, Connection>,
+  ): void {
+    this.execute(operation, work, start, done);
   }
 
-  private async execute<T>(
+  /**
+   * Runs `work` from `start`, or on a fresh connection to the primary, under the re-run rules:
+   * `finish` gets the outcome and the connection it ended on (undefined when that is gone).
+   */
+  private execute<T>(
     operation: Operation,
-    work: (connection: Connection, node: NodeView) => Promise<T>,
+    work: Work<Connection, T>,
     start: Pinned<Connection> | undefined,
-  ): Promise<PinnedOutcome<T, Connection>> {
-    const deadline = this.clock.now() + this.options.waitForPrimaryMs;
-    let lastError: unknown;
-    let current = start;
-    for (let attempt = 1; ; attempt++) {
-      if (!current) {
-        const opened = await this.connectToPrimary(deadline, attempt, lastError);
-        current = { connection: opened.connection, node: opened.node };
-        attempt = opened.attempt;
-      }
-      const { connection, node } = current;
-      try {
-        return { ok: true, result: await work(connection, node), pinned: current };
-      } catch (error) {
-        const kind = this.classify(error, connection);
-        const decision = decide(kind, operation);
-        if (decision.action === 'surface') return { ok: false, error, pinned: current };
-        this.poolFor(node).release(connection, true);
-        current = undefined;
-        this.monitor.reportFailure(node.name, error);
-        if (decision.action === 'outcome-unknown') {
-          const what =
-            kind === 'timed-out'
-              ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
-              : 'was lost after the write was sent; it may or may not have been applied';
-          const unknown = new WriteOutcomeUnknownError(
-            `The statement on ${node.name} ${what}, so it was not re-run. Check before repeating it, or mark ` +
-              'the query `idempotent: true` if running it twice is harmless.',
-            { host: node.host, port: node.port, role: node.role, attempt, cause: error },
-          );
-          return { ok: false, error: unknown, pinned: undefined };
-        }
-        lastError = error;
-        try {
-          await this.beforeRetry(attempt, node, decision.reason, error);
-        } catch (exhausted) {
-          return { ok: false, error: exhausted, pinned: undefined };
-        }
-      }
+    finish: Finish<T, Connection>,
+  ): void {
+    // When waiting for a primary may begin: counted from the first failure, read only then (the
+    // path of every statement reads no clock).
+    const deadline = DEADLINE_ON_FIRST_FAILURE;
+    if (start) {
+      this.attempt(operation, work, start, 1, deadline, finish);
+      return;
     }
+    const node = this.router.current();
+    if (node === null || this.ended) {
+      this.reconnect(operation, work, 1, undefined, deadline, finish);
+      return;
+    }
+    const pool = this.poolFor(node);
+    pool.acquire((error, connection) => {
+      if (error || connection === undefined) {
+        // The retry path classifies the failure again and decides.
+        return this.reconnect(operation, work, 1, error, deadline, finish, node);
+      }
+      const state = this.driver.stateOf(connection);
+      const writable = state.writable ?? this.driver.reportedWritable(connection);
+      const stillPrimary = this.router.current()?.name === node.name;
+      if (writable === true && stillPrimary) {
+        return this.attempt(operation, work, { connection, node }, 1, deadline, finish);
+      }
+      // A new connection that must be asked for its role (the retry path asks), or one to a node no
+      // longer primary or not writable (closed).
+      pool.release(connection, writable === false || !stillPrimary);
+      this.reconnect(operation, work, 1, undefined, deadline, finish);
+    });
+  }
+
+  /** One try of `work` on `pinned`; a failure is classified and decided here. */
+  private attempt<T>(
+    operation: Operation,
+    work: Work<Connection, T>,
+    pinned: Pinned<Connection>,
+    attempt: number,
+    deadline: number,
+    finish: Finish<T, Connection>,
+  ): void {
+    const { connection, node } = pinned;
+    work(connection, node, (error, result) => {
+      if (!error) return finish(undefined, result, pinned);
+      const kind = this.classify(error, connection);
+      const decision = decide(kind, operation);
+      if (decision.action === 'surface') return finish(error, undefined, pinned);
+      this.poolFor(node).release(connection, true, error);
+      const failedAt = this.clock.now();
+      this.monitor.reportFailure(node.name, error);
+      if (decision.action === 'outcome-unknown') {
+        return finish(this.outcomeUnknown(kind, node, attempt, error), undefined, undefined);
+      }
+      this.retryAfter(decision.reason, node, attempt, error, failedAt)
+        .then(() => this.reconnect(operation, work, attempt + 1, error, deadline, finish))
+        .catch((failure: unknown) => finish(failure, undefined, undefined));
+    });
+  }
+
+  /** A fresh connection to the primary (waiting and retrying as need be), then `attempt` on it. */
+  private reconnect<T>(
+    operation: Operation,
+    work: Work<Connection, T>,
+    attempt: number,
+    lastError: unknown,
+    deadline: number,
+    finish: Finish<T, Connection>,
+    failedOn?: NodeView,
+  ): void {
+    const limit = Number.isNaN(deadline) ? this.clock.now() + this.options.waitForPrimaryMs : deadline;
+    const opening = failedOn
+      ? this.afterConnectFailure(failedOn, attempt, lastError).then(() =>
+          this.connectToPrimary(limit, attempt + 1, lastError),
+        )
+      : this.connectToPrimary(limit, attempt, lastError);
+    opening.then(
+      (opened) => this.attempt(operation, work, opened, opened.attempt, limit, finish),
+      (failure: unknown) => finish(failure, undefined, undefined),
+    );
+  }
+
+  /**
+   * Before re-running a statement the node rolled back as it ended the session (PostgreSQL 57P01):
+   * that is a shutdown (a switchover, a restart) only if the node is going away. An operator who
+   * killed the session (pg_terminate_backend) meant it: the node still answers as primary, and the
+   * statement's error reaches the caller instead of a re-run.
+   */
+  private async retryAfter(
+    reason: RetryReason,
+    node: NodeView,
+    attempt: number,
+    error: unknown,
+    failedAt: number,
+  ): Promise<void> {
+    if (reason === 'terminated') {
+      const fresh = await this.monitor.freshSnapshot(failedAt);
+      if (fresh.primary?.name === node.name) throw error;
+    }
+    await this.beforeRetry(attempt, node, reason, error);
+  }
+
+  private outcomeUnknown(kind: FailureKind, node: NodeView, attempt: number, cause: unknown): Error {
+    const what =
+      kind === 'timed-out'
+        ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
+        : 'was lost after the write was sent; it may or may not have been applied';
+    return new WriteOutcomeUnknownError(
+      `The statement on ${node.name} ${what}, so it was not re-run. Check before repeating it, or mark ` +
+        'the query `idempotent: true` if running it twice is harmless.',
+      { host: node.host, port: node.port, role: node.role, attempt, cause },
+    );
   }
 
   /**
@@ -225,10 +318,10 @@ export class FailoverEngine<Connection> {
   }
 
   /** Gives back a pinned connection; destroyed when broken or when its node is no longer primary. */
-  release(node: NodeView, connection: Connection, broken: boolean): void {
+  release(node: NodeView, connection: Connection, broken: boolean, cause?: unknown): void {
     const pool = this.pools.get(node.name);
     if (!pool) return;
-    pool.release(connection, broken || this.pinnedStatus(node.name) !== null);
+    pool.release(connection, broken || this.pinnedStatus(node.name) !== null, cause);
   }
 
   /** Null while `nodeName` is still the primary; otherwise why a pinned connection must not be used. */
@@ -277,24 +370,28 @@ export class FailoverEngine<Connection> {
     deadline: number,
     firstAttempt: number,
     previousError: unknown,
-  ): Promise<{ connection: Connection; node: NodeView; pool: NodePool<Connection>; attempt: number }> {
+  ): Promise<Pinned<Connection> & { attempt: number }> {
     let lastError = previousError;
     for (let attempt = firstAttempt; ; attempt++) {
       if (this.ended) throw new PoolEndedError();
       if (attempt > this.options.maxAttempts) throw this.attemptsExhausted(attempt - 1, lastError);
       const node = this.router.current() ?? (await this.waitForPrimary(deadline, attempt, lastError));
-      const pool = this.poolFor(node);
       try {
-        const connection = await this.writableConnection(pool, node);
-        return { connection, node, pool, attempt };
+        const connection = await this.writableConnection(this.poolFor(node), node);
+        return { connection, node, attempt };
       } catch (error) {
-        const kind = this.classify(error, undefined);
-        if (kind === 'application') throw error; // e.g. wrong password: re-running cannot help
-        this.monitor.reportFailure(node.name, error);
         lastError = error;
-        await this.beforeRetry(attempt, node, kind === 'read-only' ? 'read-only' : 'connect-failed', error);
+        await this.afterConnectFailure(node, attempt, error);
       }
     }
+  }
+
+  /** Getting a connection to `node` failed: throws what re-running cannot cure, else waits to retry. */
+  private async afterConnectFailure(node: NodeView, attempt: number, error: unknown): Promise<void> {
+    const kind = this.classify(error, undefined);
+    if (kind === 'application') throw error; // e.g. wrong password: re-running cannot help
+    this.monitor.reportFailure(node.name, error);
+    await this.beforeRetry(attempt, node, kind === 'read-only' ? 'read-only' : 'connect-failed', error);
   }
 
   /**
@@ -305,7 +402,7 @@ export class FailoverEngine<Connection> {
    * connection to anything but the primary now is not used.
    */
   private async writableConnection(pool: NodePool<Connection>, node: NodeView): Promise<Connection> {
-    const connection = await pool.acquire();
+    const connection = await promiseOf<Connection>((done) => pool.acquire(done));
     const state = this.driver.stateOf(connection);
     let writable = state.writable ?? this.driver.reportedWritable(connection);
     if (writable === undefined) {

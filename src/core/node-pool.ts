@@ -1,3 +1,5 @@
+import type { Done } from './work';
+
 /**
  * The connections to one node, kept by the driver layer (a pg.Pool, a mysql2 pool). The core only
  * asks for a connection, gives it back, and closes everything when the node must not be used.
@@ -5,12 +7,17 @@
 export interface NodePool<Connection> {
   /**
    * A connection from the node's pool, opened if need be. Whether its session can write is the
-   * engine's to check (Driver.reportedWritable, Dialect.sessionWritableSql). Rejects with
-   * NodeRetiredError when the node is retired while the caller waits.
+   * engine's to check (Driver.reportedWritable, Dialect.sessionWritableSql). Fails with
+   * NodeRetiredError when the node is retired while the caller waits. Callback style, as the drivers'
+   * own pools: this is on the path of every statement.
    */
-  acquire(): Promise<Connection>;
-  /** Gives a connection back; `destroy` closes it instead (broken, or its node is no longer usable). */
-  release(connection: Connection, destroy: boolean): void;
+  acquire(done: Done<Connection>): void;
+  /**
+   * Gives a connection back; `destroy` closes it instead (broken, or its node is no longer usable).
+   * `cause`: why, for the driver's own `release` event (the statement's error, or what the app
+   * passed to its release call).
+   */
+  release(connection: Connection, destroy: boolean, cause?: unknown): void;
   /**
    * Closes every connection of this node at once, checked out or idle, without waiting for the
    * server: another node became primary, so nothing more may reach this one. Later acquires open

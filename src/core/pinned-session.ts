@@ -2,6 +2,7 @@ import type { FailoverEngine, Pinned } from './engine';
 import type { NodeView } from './node';
 import { PinnedErrors } from './pinned';
 import type { Operation } from './retry';
+import { type Done, promiseOf, type Work } from './work';
 
 /**
  * A connection the app holds (pg's `pool.connect()`, mysql2's `getConnection()`), pinned to the node
@@ -59,7 +60,7 @@ export class PinnedSession<Connection> {
   }
 
   /** Runs one statement under the rules above; `work` gets the connection to run it on. */
-  run<T>(operation: Operation, work: (connection: Connection) => Promise<T>): Promise<T> {
+  run<T>(operation: Operation, work: Work<Connection, T>): Promise<T> {
     if (this.pristine) {
       this.pristine = false;
       const first = this.runFirst(operation, work);
@@ -72,10 +73,10 @@ export class PinnedSession<Connection> {
     }
     const first = this.first;
     if (first) {
-      const later = () => this.runLater(operation, work);
+      const later = () => promiseOf<T>((done) => this.runLater(operation, work, done));
       return first.then(later, later);
     }
-    return this.runLater(operation, work);
+    return promiseOf<T>((done) => this.runLater(operation, work, done));
   }
 
   /**
@@ -97,7 +98,7 @@ export class PinnedSession<Connection> {
     return true;
   }
 
-  private async runFirst<T>(operation: Operation, work: (connection: Connection) => Promise<T>): Promise<T> {
+  private async runFirst<T>(operation: Operation, work: Work<Connection, T>): Promise<T> {
     let start = this.current as Pinned<Connection>;
     this.current = undefined;
     const { engine } = this;
@@ -109,26 +110,31 @@ export class PinnedSession<Connection> {
         throw this.errors(start.node).refusal('connection-lost');
       }
     }
-    const outcome = await engine.runPinned(operation, start, work);
-    if (this.released) {
-      // Released while its first statement ran: the connection it ended on goes back now.
-      if (outcome.pinned) this.giveBack(outcome.pinned, !outcome.ok);
-    } else {
-      this.current = outcome.pinned;
-    }
-    if (outcome.ok) return outcome.result;
-    throw outcome.error;
+    return new Promise<T>((resolve, reject) => {
+      engine.sendPinned(operation, start, work, (error, result, pinned) => {
+        if (this.released) {
+          // Released while its first statement ran: the connection it ended on goes back now.
+          if (pinned) this.giveBack(pinned, error !== undefined);
+        } else {
+          this.current = pinned;
+        }
+        if (error !== undefined) reject(error);
+        else resolve(result as T);
+      });
+    });
   }
 
-  private async runLater<T>(operation: Operation, work: (connection: Connection) => Promise<T>): Promise<T> {
+  private runLater<T>(operation: Operation, work: Work<Connection, T>, done: Done<T>): void {
     const refusal = this.refusal();
-    if (refusal) throw refusal;
-    const pinned = this.current as Pinned<Connection>;
-    try {
-      return await work(pinned.connection);
-    } catch (error) {
-      throw this.failure(pinned, error, operation.reRunnable);
+    if (refusal) {
+      done(refusal);
+      return;
     }
+    const pinned = this.current as Pinned<Connection>;
+    work(pinned.connection, pinned.node, (error, result) => {
+      if (error) done(this.failure(pinned, error, operation.reRunnable));
+      else done(undefined, result);
+    });
   }
 
   /**

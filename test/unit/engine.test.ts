@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailoverEngine } from '../../src/core/engine';
+import { FailoverEngine, type Pinned } from '../../src/core/engine';
 import {
   NoPrimaryError,
   PoolEndedError,
@@ -10,6 +10,7 @@ import {
 import type { FailoverEvents } from '../../src/core/events';
 import { resolveFailoverOptions, resolveMonitorOptions } from '../../src/core/options';
 import { decide } from '../../src/core/retry';
+import { type Work, workOf } from '../../src/core/work';
 import { FakeClock, flush } from './support/fake-clock';
 import { FakeCluster, type FakeConnection, FakeError } from './support/fake-cluster';
 
@@ -53,6 +54,20 @@ function setup(spec: ConstructorParameters<typeof FakeCluster>[0], failover = {}
   const payloads = <K extends keyof FailoverEvents>(name: K) =>
     seen.filter((e) => e.event === name).map((e) => e.args[0] as FailoverEvents[K][0]);
   return { cluster, clock, engine, events, seen, payloads, write };
+}
+
+/** `engine.sendPinned`, its outcome as one object. */
+function sendPinned<T>(
+  engine: FailoverEngine<FakeConnection>,
+  pinned: Pinned<FakeConnection>,
+  work: Work<FakeConnection, T>,
+) {
+  return new Promise<{ error: unknown; result: T | undefined; pinned: Pinned<FakeConnection> | undefined }>(
+    (resolve) =>
+      engine.sendPinned({ reRunnable: false }, pinned, work, (error, result, now) =>
+        resolve({ error, result, pinned: now }),
+      ),
+  );
 }
 
 afterEach(async () => {
@@ -120,7 +135,43 @@ describe('FailoverEngine', () => {
     expect(runs).toBe(2);
   });
 
-  it.each(['not-sent', 'terminated', 'connect-failed'] as const)(
+  it('re-runs a statement the node rolled back as it ended the session (57P01) when the node is going away', async () => {
+    const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    let runs = 0;
+    const result = engine.run({ reRunnable: false }, async (connection) => {
+      runs++;
+      if (runs === 1) {
+        // A switchover: the old primary shuts down, and another node is promoted.
+        cluster.node('a:1').state = 'down';
+        cluster.promote('b:1');
+        throw new FakeError('terminated');
+      }
+      return cluster.statement(connection);
+    });
+    await clock.advance(200);
+    await expect(result).resolves.toBe('b:1');
+    expect(runs).toBe(2);
+  });
+
+  it('passes on a statement killed by an operator (57P01) while its node stays primary: it is not re-run', async () => {
+    const { clock, engine, payloads } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    let runs = 0;
+    const killed = new FakeError('terminated', 'terminating connection due to administrator command');
+    const result = engine
+      .run({ reRunnable: true }, async () => {
+        runs++;
+        throw killed;
+      })
+      .catch((error: unknown) => error);
+    await clock.advance(200);
+    expect(await result).toBe(killed);
+    expect(runs).toBe(1);
+    expect(payloads('retry')).toHaveLength(0);
+  });
+
+  it.each(['not-sent', 'connect-failed'] as const)(
     're-runs after %s (certainly not applied)',
     async (kind) => {
       const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } });
@@ -409,14 +460,18 @@ describe('FailoverEngine', () => {
     await clock.advance(1);
     const pinned = await engine.acquire();
     let runs = 0;
-    const outcome = engine.runPinned({ reRunnable: false }, pinned, async (connection) => {
-      runs++;
-      if (runs === 1) throw new FakeError('terminated');
-      return cluster.statement(connection);
-    });
+    const outcome = sendPinned(
+      engine,
+      pinned,
+      workOf(async (connection) => {
+        runs++;
+        if (runs === 1) throw new FakeError('not-sent');
+        return cluster.statement(connection);
+      }),
+    );
     await clock.advance(50);
     const result = await outcome;
-    expect(result).toMatchObject({ ok: true, result: 'a:1' });
+    expect(result).toMatchObject({ error: undefined, result: 'a:1' });
     expect(result.pinned?.connection).not.toBe(pinned.connection);
     expect(pinned.connection.destroyed).toBe(true);
   });
@@ -426,10 +481,14 @@ describe('FailoverEngine', () => {
     await clock.advance(1);
     const pinned = await engine.acquire();
     const mine = new Error('syntax error');
-    const result = await engine.runPinned({ reRunnable: false }, pinned, async () => {
-      throw mine;
-    });
-    expect(result).toMatchObject({ ok: false, error: mine });
+    const result = await sendPinned(
+      engine,
+      pinned,
+      workOf(async () => {
+        throw mine;
+      }),
+    );
+    expect(result).toMatchObject({ error: mine });
     expect(result.pinned).toBe(pinned);
     expect(pinned.connection.destroyed).toBe(false);
   });

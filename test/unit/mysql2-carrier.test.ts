@@ -11,7 +11,7 @@ async function eventsFor(result: unknown, fields: unknown): Promise<unknown[][]>
   carrier.on('fields', (...args: unknown[]) => seen.push(['fields', ...args]));
   carrier.on('result', (...args: unknown[]) => seen.push(['result', ...args]));
   const ended = new Promise<void>((resolve) => carrier.on('end', () => resolve()));
-  deliver(carrier, call, Promise.resolve({ args: fields === undefined ? [result] : [result, fields] }));
+  deliver(carrier, call, undefined, fields === undefined ? [result] : [result, fields]);
   await ended;
   return seen;
 }
@@ -49,7 +49,7 @@ describe('mysql2 carrier: the Query a pool statement hands back', () => {
     const carrier = carrierFor(call, {});
     expect(carrier.sql).toBe('SELECT whatever');
     const stream = carrier.stream();
-    deliver(carrier, call, Promise.resolve({ args: [[{ id: 1 }], FIELDS] }));
+    deliver(carrier, call, undefined, [[{ id: 1 }], FIELDS]);
     const rows: unknown[] = [];
     for await (const row of stream) rows.push(row);
     expect(rows).toEqual([{ id: 1 }]);
@@ -59,19 +59,19 @@ describe('mysql2 carrier: the Query a pool statement hands back', () => {
     const failure = new Error('no primary');
     const withCallback = await new Promise<unknown>((resolve) => {
       const call = parseStatementCall('query', ['SELECT 1', (error: unknown) => resolve(error)]);
-      deliver(carrierFor(call, {}), call, Promise.reject(failure));
+      deliver(carrierFor(call, {}), call, failure, undefined);
     });
     expect(withCallback).toBe(failure);
 
     const call = parseStatementCall('query', ['SELECT 1']);
     const listened = carrierFor(call, {});
     const heard = new Promise<unknown>((resolve) => listened.on('error', resolve));
-    deliver(listened, call, Promise.reject(failure));
+    deliver(listened, call, failure, undefined);
     expect(await heard).toBe(failure);
 
     const unheard = carrierFor(call, {});
     const ended = new Promise<void>((resolve) => unheard.on('end', () => resolve()));
-    deliver(unheard, call, Promise.reject(failure));
+    deliver(unheard, call, failure, undefined);
     await ended; // an unheard 'error' would have thrown from emit before 'end'
   });
 

@@ -40,21 +40,23 @@ export function carrierFor(call: StatementCall, connectionConfig: object): mysql
  * `failover-pool:mysql2`) instead of crashing the process as an unheard EventEmitter error would:
  * a failover must never bring the app down.
  */
-export function deliver(carrier: mysql.Query, call: StatementCall, outcome: Promise<StatementOutcome>): void {
-  outcome.then(
-    (result) =>
-      process.nextTick(() => {
-        if (call.callback) call.callback(null, ...result.args);
-        else replayEvents(carrier, result.args[0], result.args[1]);
-        carrier.emit('end');
-      }),
-    (error: Error) =>
-      process.nextTick(() => {
-        if (call.callback) call.callback(error);
-        else emitError(carrier, error);
-        carrier.emit('end');
-      }),
-  );
+export function deliver(
+  carrier: mysql.Query,
+  call: StatementCall,
+  error: unknown,
+  outcome: StatementOutcome | undefined,
+): void {
+  process.nextTick(() => {
+    if (error) {
+      if (call.callback) call.callback(error as Error);
+      else emitError(carrier, error as Error);
+    } else {
+      const [result, fields] = outcome as StatementOutcome;
+      if (call.callback) call.callback(null, ...(outcome as StatementOutcome));
+      else replayEvents(carrier, result, fields);
+    }
+    carrier.emit('end');
+  });
 }
 
 export function emitError(emitter: EventEmitter, error: Error): void {

@@ -94,8 +94,7 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
     // Plain rows whatever the pool's own row settings: the library reads its columns by name.
     const options = { sql, values: [...values], rowsAsArray: false, nestTables: false };
     const call = { kind: 'query', options, reRunnable: false, callback: undefined } as const;
-    const { args } = await runStatement(connection, call, this.config.shared.multipleStatements === true);
-    const [result] = args;
+    const [result] = await runStatement(connection, call, this.config.shared.multipleStatements === true);
     return {
       rows: Array.isArray(result) ? (result as Row[]) : [],
       affectedRows: (result as { affectedRows?: number } | undefined)?.affectedRows,

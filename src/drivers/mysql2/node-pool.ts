@@ -4,13 +4,18 @@ import mysql from 'mysql2';
 import { sleep, systemClock } from '../../core/clock';
 import type { NodeAddress } from '../../core/node';
 import { type NodePool, NodeRetiredError } from '../../core/node-pool';
+import type { Done } from '../../core/work';
 import { closeSocket, isAlive, stateOf } from './connection-state';
 import { hideSecrets } from './options';
 import { observedStreamFactory, type StreamFactory, trackIn } from './sockets';
 
 const debug = createDebug('failover-pool:mysql2');
 
-/** mysql2's pool events, which the facade re-emits as mysql2's pool would. */
+/**
+ * mysql2's pool events, which the facade emits as mysql2's pool would. `acquire` and `release` come
+ * from this pool's own acquire and release (not from mysql2's events, which would cost a listener
+ * call on the path of every statement): the facade emits them only when someone listens.
+ */
 export interface MysqlPoolEventSink {
   connection(connection: mysql.PoolConnection): void;
   acquire(connection: mysql.PoolConnection): void;
@@ -48,26 +53,28 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
     private readonly events: MysqlPoolEventSink,
   ) {}
 
-  async acquire(): Promise<mysql.PoolConnection> {
+  acquire(done: Done<mysql.PoolConnection>): void {
     const entry = this.entry();
-    const connection = await new Promise<mysql.PoolConnection>((resolve, reject) => {
-      entry.pool.getConnection((error, got) => {
-        // Queued while the node was retired: mysql2 says "Pool is closed."; the engine hears why.
-        if (error) reject(entry.retired ? new NodeRetiredError(this.node.name) : error);
-        else resolve(got);
-      });
+    entry.pool.getConnection((error, connection) => {
+      // Queued while the node was retired: mysql2 says "Pool is closed."; the engine hears why.
+      if (error) return done(entry.retired ? new NodeRetiredError(this.node.name) : error);
+      if (entry.retired) {
+        // Connected while another node became primary: it must not be used.
+        this.discard(connection);
+        return done(new NodeRetiredError(this.node.name));
+      }
+      this.events.acquire(connection);
+      done(undefined, connection);
     });
-    if (entry.retired) {
-      // Connected while another node became primary: it must not be used.
-      this.discard(connection);
-      throw new NodeRetiredError(this.node.name);
-    }
-    return connection;
   }
 
   release(connection: mysql.PoolConnection, destroy: boolean): void {
-    if (destroy || !isAlive(connection)) this.discard(connection);
-    else connection.release();
+    if (destroy || !isAlive(connection)) {
+      this.discard(connection);
+      return;
+    }
+    this.events.release(connection);
+    connection.release();
   }
 
   retire(): void {
@@ -103,8 +110,6 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
       stateOf(connection); // its lifelong error listener, before anything can go wrong
       this.events.connection(connection);
     });
-    pool.on('acquire', (connection) => this.events.acquire(connection));
-    pool.on('release', (connection) => this.events.release(connection));
     pool.on('enqueue', () => this.events.enqueue());
     this.entries.add(entry);
     this.current = entry;

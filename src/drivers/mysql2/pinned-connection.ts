@@ -6,7 +6,7 @@ import { parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver, emitError } from './carrier';
 import { closeSocket } from './connection-state';
 import { promiseConnectionClass } from './promise-classes';
-import { runStatement } from './statement';
+import { type StatementOutcome, sendStatement } from './statement';
 
 type Connection = mysql.PoolConnection;
 
@@ -51,10 +51,14 @@ export function pinConnection(start: Pinned<Connection>, context: PinContext): C
    */
   const viaSession = (call: StatementCall): mysql.Query => {
     const carrier = carrierFor(call, context.connectionConfig);
-    const outcome = session.run({ reRunnable: call.reRunnable }, (connection) =>
-      runStatement(connection, call, context.multipleStatements),
-    );
-    deliver(carrier, call, outcome);
+    session
+      .run<StatementOutcome>({ reRunnable: call.reRunnable }, (connection, _node, done) =>
+        sendStatement(connection, call, context.multipleStatements, done),
+      )
+      .then(
+        (outcome) => deliver(carrier, call, undefined, outcome),
+        (error: unknown) => deliver(carrier, call, error, undefined),
+      );
     return carrier;
   };
 
@@ -65,7 +69,7 @@ export function pinConnection(start: Pinned<Connection>, context: PinContext): C
       connection = session.take();
     } catch (refusal) {
       const carrier = carrierFor(call, context.connectionConfig);
-      deliver(carrier, call, Promise.reject(refusal));
+      deliver(carrier, call, refusal, undefined);
       return carrier;
     }
     // Its errors reach the listeners unchanged: whether it had left decides nothing here, and the

@@ -8,6 +8,7 @@ import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys } from '../../core/transaction-options';
 import type { TransactionRunner } from '../../core/transaction-runner';
+import type { Done } from '../../core/work';
 import { type FailoverQueryOptions, parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver } from './carrier';
 import { Mysql2Driver } from './driver';
@@ -15,7 +16,8 @@ import type { MysqlPoolEventSink } from './node-pool';
 import { hideSecrets, type MysqlPoolConfig, resolveMysqlConfig } from './options';
 import { pinConnection } from './pinned-connection';
 import { createPromisePool, type FailoverMysqlPromisePool } from './promise-pool';
-import { runStatement } from './statement';
+import { sendCall } from './send-call';
+import { type StatementOutcome, sendStatement } from './statement';
 import { type MysqlTransaction, mysqlTransactionHandle } from './transaction';
 
 const debug = createDebug('failover-pool:mysql2');
@@ -190,24 +192,43 @@ export class FailoverMysqlPool extends EventEmitter {
 
   private start(call: StatementCall): mysql.Query {
     const carrier = carrierFor(call, this.config.connectionConfig);
-    const outcome = this.ending
-      ? Promise.reject(new PoolEndedError())
-      : this.engine.run({ reRunnable: call.reRunnable }, (connection) =>
-          runStatement(connection, call, this.multipleStatements),
-        );
-    deliver(carrier, call, outcome);
+    this[sendCall](call, (error, outcome) => deliver(carrier, call, error, outcome));
     return carrier;
+  }
+
+  /**
+   * Runs a parsed call on the current primary and hands `done` its outcome, with no Query object
+   * around it: for the promise pools, which never hand one out.
+   */
+  [sendCall](call: StatementCall, done: Done<StatementOutcome>): void {
+    if (this.ending) {
+      done(new PoolEndedError());
+      return;
+    }
+    const { multipleStatements } = this;
+    this.engine.send<StatementOutcome>(
+      call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE,
+      (connection, _node, sent) => sendStatement(connection, call, multipleStatements, sent),
+      done,
+    );
   }
 
   private poolEventSink(): MysqlPoolEventSink {
     return {
       connection: (connection) => this.emit('connection', connection),
-      acquire: (connection) => this.emit('acquire', connection),
-      release: (connection) => this.emit('release', connection),
+      acquire: (connection) => {
+        if (this.listenerCount('acquire') > 0) this.emit('acquire', connection);
+      },
+      release: (connection) => {
+        if (this.listenerCount('release') > 0) this.emit('release', connection);
+      },
       enqueue: () => this.emit('enqueue'),
     };
   }
 }
+
+const RE_RUNNABLE = { reRunnable: true } as const;
+const NOT_RE_RUNNABLE = { reRunnable: false } as const;
 
 type ConnectionConfigClass = new (options: mysql.ConnectionOptions) => mysql.ConnectionOptions;
 

@@ -5,9 +5,10 @@ import type { FailoverEvents } from '../../core/events';
 import type { Topology } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
-import type { FailoverQueryOptions } from './call-args';
+import { type FailoverQueryOptions, parseStatementCall } from './call-args';
 import type { FailoverMysqlPool, MysqlPoolEvents } from './pool';
 import { promisePoolClass } from './promise-classes';
+import { sendCall } from './send-call';
 import type { MysqlTransaction } from './transaction';
 
 type Listener<K extends keyof MysqlPoolEvents> = (...args: MysqlPoolEvents[K]) => void;
@@ -64,6 +65,8 @@ export function createPromisePool(
   forwardEvents(core, promisePool, FAILOVER_EVENTS);
   const own = (value: unknown) => ({ value, enumerable: false });
   Object.defineProperties(promisePool, {
+    query: own(promiseStatement(core, 'query', promiseImpl ?? Promise)),
+    execute: own(promiseStatement(core, 'execute', promiseImpl ?? Promise)),
     topology: own(() => core.topology()),
     transaction: own((fn: TransactionFunction<MysqlTransaction, unknown>, options?: TransactionOptions) =>
       transactions.run(fn, options),
@@ -71,6 +74,47 @@ export function createPromisePool(
     idempotency: own(core.idempotency),
   });
   return promisePool as unknown as FailoverMysqlPromisePool;
+}
+
+/**
+ * mysql2/promise's query and execute, without the Query object that the callback pool must make
+ * (and the promise pool drops): the statement is parsed and sent as the callback pool's own is.
+ * Results, errors and their stacks are mysql2's: `[rows, fields]`, and with `trace` (on by default)
+ * the caller's stack on the error, captured at the call.
+ */
+function promiseStatement(
+  core: FailoverMysqlPool,
+  kind: 'query' | 'execute',
+  PromiseClass: PromiseConstructor,
+) {
+  const method = (sql: unknown, values?: unknown): Promise<[unknown, unknown]> => {
+    const stack = core.config.connectionConfig.trace ? captureStack(method) : undefined;
+    if (typeof values === 'function')
+      throw new Error('Callback function is not available with promise clients.');
+    const call = parseStatementCall(kind, values === undefined ? [sql] : [sql, values]);
+    return new PromiseClass((resolve, reject) => {
+      core[sendCall](call, (error, outcome) => {
+        if (error) reject(withStack(error, stack));
+        else resolve([outcome?.[0], outcome?.[1]]);
+      });
+    });
+  };
+  return method;
+}
+
+function captureStack(above: (...args: never[]) => unknown): { stack?: string } {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, above);
+  return holder;
+}
+
+/** The error with the caller's stack in place of the driver's, its message and fields kept. */
+function withStack(error: unknown, holder: { stack?: string } | undefined): unknown {
+  if (!holder?.stack || !(error instanceof Error)) return error;
+  const lines = holder.stack.split('\n');
+  lines[0] = `${error.name}: ${error.message}`;
+  error.stack = lines.join('\n');
+  return error;
 }
 
 /**

@@ -36,7 +36,7 @@ async function statement(
   const call = parseStatementCall(kind, args);
   // mysql2/promise's own words for a callback given to a promise API.
   if (call.callback) throw new Error('Callback function is not available with promise clients.');
-  const { args: result } = await gate.run(call.options.sql, (connection) =>
+  const result = await gate.run(call.options.sql, (connection) =>
     runStatement(connection, call, multipleStatements),
   );
   return [...result];

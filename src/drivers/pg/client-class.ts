@@ -11,6 +11,8 @@ export interface TrackedClient extends pg.Client {
    * at login and on promotion, which makes the role check of a new connection free.
    */
   readonly serverParameters: ReadonlyMap<string, string>;
+  /** Handed out by its node pool and not given back yet. */
+  lentOut: boolean;
 }
 
 export type ClientClass = new (config?: string | pg.ClientConfig) => pg.Client;
@@ -25,6 +27,7 @@ export function trackedClientClass(Base: ClientClass, connectTimeoutMs: number):
   return class FailoverClient extends Base implements TrackedClient {
     readonly failoverState = new ConnectionState();
     readonly serverParameters = new Map<string, string>();
+    lentOut = false;
 
     constructor(config?: string | pg.ClientConfig) {
       const options: pg.ClientConfig =

@@ -3,24 +3,30 @@ import pg from 'pg';
 import { sleep, systemClock } from '../../core/clock';
 import type { NodeAddress } from '../../core/node';
 import { type NodePool, NodeRetiredError } from '../../core/node-pool';
+import type { Done } from '../../core/work';
 import { type ClientClass, destroySocket, trackingOf } from './client-class';
 import { extendConfig } from './options';
 
 const debug = createDebug('failover-pool:pg');
 
-/** pg.Pool's own events, which the facade re-emits as pg.Pool would. */
+/**
+ * pg.Pool's own events, which the facade emits as pg.Pool would. `acquire` and `release` come from
+ * this pool's own acquire and release (not from pg.Pool's events, which cost a listener call on the
+ * path of every statement): the facade emits them only when someone listens.
+ */
 export interface PgPoolEventSink {
   connect(client: pg.PoolClient): void;
   acquire(client: pg.PoolClient): void;
-  release(error: Error | undefined, client: pg.PoolClient): void;
+  /** `cause`: what the client was given back with (the statement's error, or the app's argument). */
+  release(cause: unknown, client: pg.PoolClient): void;
   remove(client: pg.PoolClient): void;
   /** An idle client's connection failed (pg.Pool's `error` event). */
   error(error: Error, client: pg.PoolClient): void;
 }
 
 interface PoolEntry {
+  /** Every client made, from the moment it is made (a connect under way included). */
   readonly clients: Set<pg.PoolClient>;
-  readonly checkedOut: Set<pg.PoolClient>;
   /** Acquires still waiting on this pool: failed at once when it closes. */
   readonly pending: Set<(error: Error) => void>;
   closing?: Promise<void>;
@@ -53,37 +59,39 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
     private readonly events: PgPoolEventSink,
   ) {}
 
-  /**
-   * One promise per acquire and pg-pool's callback form, as pg.Pool's own query uses: this is on the
-   * path of every statement.
-   */
-  acquire(): Promise<pg.PoolClient> {
+  /** pg-pool's callback form, as pg.Pool's own query uses: this is on the path of every statement. */
+  acquire(done: Done<pg.PoolClient>): void {
     const pool = this.pool();
     const entry = this.pools.get(pool) as PoolEntry;
-    return new Promise<pg.PoolClient>((resolve, reject) => {
-      let settled = false;
-      // pg.Pool's end() neither rejects callers queued for a client nor stops a connect under way;
-      // a retired node's pending acquires fail at once instead, and what they would have got is closed.
-      const onRetired = (error: Error) => {
-        settled = true;
-        reject(error);
-      };
-      entry.pending.add(onRetired);
-      pool.connect((error, client) => {
-        entry.pending.delete(onRetired);
-        if (settled) {
-          client?.release(true);
-          return;
-        }
-        settled = true;
-        if (error || !client) reject(error);
-        else resolve(client);
-      });
+    let settled = false;
+    let waiting: ((error: Error) => void) | undefined;
+    pool.connect((error, client) => {
+      if (waiting) entry.pending.delete(waiting);
+      if (settled) {
+        client?.release(true);
+        return;
+      }
+      settled = true;
+      if (error || !client) return done(error ?? new Error('pg.Pool gave no client'));
+      trackingOf(client).lentOut = true;
+      this.events.acquire(client);
+      done(undefined, client);
     });
+    if (settled) return; // an idle client was handed over at once
+    // pg.Pool's end() neither fails callers queued for a client nor stops a connect under way; a
+    // retired node's pending acquires fail at once instead, and what they would have got is closed.
+    waiting = (error: Error) => {
+      settled = true;
+      done(error);
+    };
+    entry.pending.add(waiting);
   }
 
-  release(client: pg.PoolClient, destroy: boolean): void {
-    client.release(destroy || !trackingOf(client).failoverState.alive);
+  release(client: pg.PoolClient, destroy: boolean, cause?: unknown): void {
+    const tracked = trackingOf(client);
+    tracked.lentOut = false;
+    this.events.release(cause, client);
+    client.release(destroy || !tracked.failoverState.alive);
   }
 
   retire(): void {
@@ -122,21 +130,12 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
 
   private pool(): pg.Pool {
     if (this.current) return this.current;
-    const entry: PoolEntry = { clients: new Set(), checkedOut: new Set(), pending: new Set() };
+    const entry: PoolEntry = { clients: new Set(), pending: new Set() };
     const pool = new pg.Pool(extendConfig(this.options, { Client: countedIn(entry, this.clientClass) }));
     this.pools.set(pool, entry);
     pool.on('connect', (client) => this.events.connect(client));
-    pool.on('acquire', (client) => {
-      entry.checkedOut.add(client);
-      this.events.acquire(client);
-    });
-    pool.on('release', (error, client) => {
-      entry.checkedOut.delete(client);
-      this.events.release(error, client);
-    });
     pool.on('remove', (client) => {
       entry.clients.delete(client);
-      entry.checkedOut.delete(client);
       this.events.remove(client);
     });
     // An idle client whose server died. pg.Pool removes it; without a listener, pg.Pool's emit
@@ -169,7 +168,7 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
           destroy(() => true);
         } else {
           await Promise.race([ended, sleep(systemClock, graceMs)]);
-          destroy((client) => !entry.checkedOut.has(client));
+          destroy((client) => !trackingOf(client).lentOut);
           await Promise.race([ended, sleep(systemClock, END_HELD_GRACE_MS)]);
           destroy(() => true);
         }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { FailoverEngine, Pinned } from '../../core/engine';
 import { PinnedSession } from '../../core/pinned-session';
 import { parseQueryCall, settleCallback } from './query-args';
-import { runStatement } from './statement';
+import { sendStatement } from './statement';
 
 /**
  * The client `pool.connect()` hands out: the real pg client, pinned to the node that was primary
@@ -32,8 +32,10 @@ export function pinClient(
         : undefined;
     let result: Promise<pg.QueryResult>;
     try {
-      const call = parseQueryCall(args);
-      result = session.run({ reRunnable: call.reRunnable }, (client) => runStatement(client, call.config));
+      const call = parseQueryCall(args[0], args[1]);
+      result = session.run({ reRunnable: call.reRunnable }, (client, _node, done) =>
+        sendStatement(client, call.config, done),
+      );
     } catch (error) {
       result = Promise.reject(error);
     }

@@ -8,6 +8,7 @@ import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
+import { type Done, promiseOf } from '../../core/work';
 import { type ClientClass, defaultClientClass, trackedClientClass } from './client-class';
 import { PgDriver } from './driver';
 import type { PgPoolEventSink } from './node-pool';
@@ -21,7 +22,7 @@ import {
   type QueryCallback,
   settleCallback,
 } from './query-args';
-import { runStatement } from './statement';
+import { sendStatement } from './statement';
 import { type PgTransaction, pgTransactionHandle } from './transaction';
 
 const debug = createDebug('failover-pool:pg');
@@ -143,16 +144,25 @@ export class FailoverPgPool extends EventEmitter {
     values: Values<I>,
     callback: (err: Error, result: pg.QueryResult<R>) => void,
   ): void;
-  query(...args: unknown[]): Promise<pg.QueryResult> | undefined {
-    const last = args[args.length - 1];
-    const callback = typeof last === 'function' ? (last as QueryCallback<pg.QueryResult>) : undefined;
+  query(first?: unknown, second?: unknown, third?: unknown): Promise<pg.QueryResult> | undefined {
     let call: QueryCall;
     try {
-      call = parseQueryCall(args);
+      call = parseQueryCall(first, second, third);
     } catch (error) {
+      const callback = [third, second].find((a) => typeof a === 'function') as QueryCallback<pg.QueryResult>;
       return this.settle(Promise.reject(error), callback);
     }
-    return this.settle(this.runQuery(call), call.callback);
+    const { callback } = call;
+    if (this.ending) return this.settle(Promise.reject(new PoolEndedError()), callback);
+    const work = (client: pg.PoolClient, _node: unknown, done: Done<pg.QueryResult>) =>
+      sendStatement(client, call.config, done);
+    const operation = call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE;
+    if (callback) {
+      // Called straight from the driver's callback, as pg.Pool does.
+      this.engine.send(operation, work, (error, result) => callback(error as Error | undefined, result));
+      return undefined;
+    }
+    return promiseOf((done) => this.engine.send(operation, work, done));
   }
 
   /**
@@ -212,11 +222,6 @@ export class FailoverPgPool extends EventEmitter {
     return undefined;
   }
 
-  private runQuery(call: QueryCall): Promise<pg.QueryResult> {
-    if (this.ending) return Promise.reject(new PoolEndedError());
-    return this.engine.run({ reRunnable: call.reRunnable }, (client) => runStatement(client, call.config));
-  }
-
   private whileOpen<T>(work: () => Promise<T>): Promise<T> {
     return this.ending ? Promise.reject(new PoolEndedError()) : work();
   }
@@ -246,8 +251,12 @@ export class FailoverPgPool extends EventEmitter {
   private poolEventSink(): PgPoolEventSink {
     return {
       connect: (client) => this.emit('connect', client),
-      acquire: (client) => this.emit('acquire', client),
-      release: (error, client) => this.emit('release', error, client),
+      acquire: (client) => {
+        if (this.listenerCount('acquire') > 0) this.emit('acquire', client);
+      },
+      release: (cause, client) => {
+        if (this.listenerCount('release') > 0) this.emit('release', cause as Error | undefined, client);
+      },
       remove: (client) => this.emit('remove', client),
       error: (error, client) => {
         if (this.listenerCount('error') > 0) this.emit('error', error, client);
@@ -255,6 +264,9 @@ export class FailoverPgPool extends EventEmitter {
     };
   }
 }
+
+const RE_RUNNABLE = { reRunnable: true } as const;
+const NOT_RE_RUNNABLE = { reRunnable: false } as const;
 
 /** pg.Pool's `options`, with its defaults filled in as pg-pool does. */
 function poolOptions(shared: pg.PoolConfig): pg.PoolOptions {

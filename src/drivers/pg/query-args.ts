@@ -19,11 +19,14 @@ export interface QueryCall {
  * callback last. A submittable (cursor, stream) is not accepted here, as pg.Pool's query does not
  * support it either: take a client with `connect()`.
  */
-export function parseQueryCall(args: readonly unknown[]): QueryCall {
-  const list = [...args];
-  const callback =
-    typeof list[list.length - 1] === 'function' ? (list.pop() as QueryCall['callback']) : undefined;
-  const [first, values] = list;
+export function parseQueryCall(first: unknown, second?: unknown, third?: unknown): QueryCall {
+  let values = second;
+  let callback: QueryCall['callback'];
+  if (typeof third === 'function') callback = third as QueryCall['callback'];
+  else if (typeof second === 'function') {
+    callback = second as QueryCall['callback'];
+    values = undefined;
+  }
   if (typeof first === 'function') {
     throw new TypeError('Passing a function as the first parameter to pool.query is not supported');
   }

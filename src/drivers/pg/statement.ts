@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { NotSentError } from '../../core/node-pool';
+import { type Done, promiseOf } from '../../core/work';
 import { trackingOf } from './client-class';
 
 /**
@@ -9,21 +10,29 @@ import { trackingOf } from './client-class';
  * property by property) and a callback (without one pg makes a second promise to rewrite the
  * error's stack).
  */
+export function sendStatement<R extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  config: pg.QueryConfig,
+  done: Done<pg.QueryResult<R>>,
+): void {
+  const state = trackingOf(client).failoverState;
+  // Without values, pg sends the text as a simple query, which may hold several statements.
+  state.beginStatement(config.text, !config.values?.length);
+  if (!state.alive) {
+    done(new NotSentError());
+    return;
+  }
+  state.sent = true;
+  if (isTextAndValues(config)) client.query<R>(config.text, config.values as unknown[], done);
+  else client.query<R>(config, done);
+}
+
+/** `sendStatement`, for the library's own statements. */
 export function runStatement<R extends pg.QueryResultRow>(
   client: pg.PoolClient,
   config: pg.QueryConfig,
 ): Promise<pg.QueryResult<R>> {
-  const state = trackingOf(client).failoverState;
-  // Without values, pg sends the text as a simple query, which may hold several statements.
-  state.beginStatement(config.text, !config.values?.length);
-  if (!state.alive) return Promise.reject(new NotSentError());
-  return new Promise((resolve, reject) => {
-    const done = (error: Error | undefined, result: pg.QueryResult<R>) =>
-      error ? reject(error) : resolve(result);
-    state.sent = true;
-    if (isTextAndValues(config)) client.query<R>(config.text, config.values as unknown[], done);
-    else client.query<R>(config, done);
-  });
+  return promiseOf((done) => sendStatement<R>(client, config, done));
 }
 
 function isTextAndValues(config: pg.QueryConfig): boolean {

@@ -32,7 +32,7 @@ async function query(gate: StatementGate<pg.PoolClient>, args: unknown[]): Promi
     // A cursor or stream drives the connection itself, outside what the runner can see or re-run.
     throw new TypeError('tx.query() takes no cursor or stream; read the rows with a plain query.');
   }
-  const call = parseQueryCall(args);
+  const call = parseQueryCall(args[0], args[1], args[2]);
   if (call.callback) throw new TypeError('tx.query() returns a promise; it takes no callback.');
   return gate.run(call.config.text, (client) => runStatement(client, call.config));
 }

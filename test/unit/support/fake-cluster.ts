@@ -5,6 +5,7 @@ import type { NodeAddress, NodeProbe } from '../../../src/core/node';
 import type { NodePool } from '../../../src/core/node-pool';
 import type { ProbeSession } from '../../../src/core/probe-session';
 import type { FailureKind } from '../../../src/core/retry';
+import type { Done } from '../../../src/core/work';
 import { postgresDialect } from '../../../src/dialects/postgres/dialect';
 
 /** How a fake node behaves right now. */
@@ -171,8 +172,15 @@ export class FakeNodePool implements NodePool<FakeConnection> {
   /** While set, acquires wait for it (a connect under way to a node that hangs). */
   gate: Promise<void> | undefined;
 
-  async acquire(): Promise<FakeConnection> {
-    if (this.gate) await this.gate;
+  acquire(done: Done<FakeConnection>): void {
+    this.connect(this.gate).then(
+      (connection) => done(undefined, connection),
+      (error: unknown) => done(error),
+    );
+  }
+
+  private async connect(gate: Promise<void> | undefined): Promise<FakeConnection> {
+    if (gate) await gate;
     const node = this.cluster.node(this.name);
     if (node.state === 'down') throw new FakeError('connect-failed', 'ECONNREFUSED');
     this.acquired++;
