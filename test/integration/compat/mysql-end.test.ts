@@ -1,0 +1,31 @@
+import { expect, it } from 'vitest';
+import { describeMysql } from './mysql-suite';
+import { later, rejectionOf, waitFor } from './waiting';
+
+/** pool.end() and the closed pool (mysql2's test-pool-end, test-pool-getconnection-contract). */
+describeMysql('end()', ({ pool }) => {
+  it("ends, and refuses everything after with mysql2's 'Pool is closed.'", async () => {
+    const p = pool({ connectionLimit: 1 });
+    await p.query('SELECT 1');
+    await p.end();
+    expect((await rejectionOf(p.query('SELECT 1'))).message).toBe('Pool is closed.');
+    expect((await rejectionOf(p.execute('SELECT 1'))).message).toBe('Pool is closed.');
+    expect((await rejectionOf(p.getConnection())).message).toBe('Pool is closed.');
+  });
+
+  it("with gracefulEnd, lets running statements finish and rejects the queued ones with 'Pool is closed.'", async () => {
+    const p = pool({ connectionLimit: 2, gracefulEnd: true });
+    // Both connections open first: mysql2 fails a statement whose connection is still being opened at end().
+    const warm = await Promise.all([p.getConnection(), p.getConnection()]);
+    for (const connection of warm) connection.release();
+    let enqueued = 0;
+    p.pool.on('enqueue', () => enqueued++);
+    const running = [later(p.query('SELECT SLEEP(0.3) AS s')), later(p.query('SELECT SLEEP(0.3) AS s'))];
+    const queued = [later(p.query('SELECT 1')), later(p.query('SELECT 2'))];
+    await waitFor(() => enqueued === 2, 'two queued statements');
+    const ended = p.end();
+    for (const q of queued) expect((await rejectionOf(q)).message).toBe('Pool is closed.');
+    expect(await Promise.all(running)).toEqual([[{ s: 0 }], [{ s: 0 }]]);
+    await ended;
+  });
+});
