@@ -74,3 +74,12 @@ const [cjsCallback, cjsPromise] = await failoverSubjects('CJS');
 
 export const callbackSubjects: MysqlSubject<mysql.Pool>[] = [rawCallback, esmCallback, cjsCallback];
 export const promiseSubjects: MysqlSubject<mysqlPromise.Pool>[] = [rawPromise, esmPromise, cjsPromise];
+
+type AnyClass = abstract new (...args: never[]) => object;
+/** mysql2's classes that apps and libraries check with instanceof (exported at run time, not in its types). */
+export const mysqlClasses = {
+  Pool: (mysql as unknown as { Pool: AnyClass }).Pool,
+  PromisePool: (mysqlPromise as unknown as { PromisePool: AnyClass }).PromisePool,
+  PromisePoolConnection: (mysqlPromise as unknown as { PromisePoolConnection: AnyClass })
+    .PromisePoolConnection,
+};
