@@ -16,6 +16,17 @@ import { rejectionOf } from './waiting';
  * whatever connection is free, and a rollback keeps the rows. Checked on both builds.
  */
 const tableName = () => `compat_drizzle_${randomBytes(4).toString('hex')}`;
+const failure = new Error('roll back');
+
+/**
+ * A transaction body that inserts 1, then 2 and 3 at once, then fails. Through pool.query (a pool
+ * Drizzle did not recognise) the two at once take two connections, one outside the transaction.
+ */
+async function insertThenFail(insert: (id: number) => Promise<unknown>): Promise<never> {
+  await insert(1);
+  await Promise.all([insert(2), insert(3)]);
+  throw failure;
+}
 
 describePg('Drizzle transactions', ({ server, pool }) => {
   async function setUp() {
@@ -29,13 +40,7 @@ describePg('Drizzle transactions', ({ server, pool }) => {
 
   it('rolls a failed transaction back: none of its rows remain', async () => {
     const { table, count, db } = await setUp();
-    const failure = new Error('roll back');
-    const outcome = db.transaction(async (tx) => {
-      await tx.insert(table).values({ id: 1 });
-      // Two at once: through pool.query (a pool Drizzle did not recognise) they take two connections.
-      await Promise.all([tx.insert(table).values({ id: 2 }), tx.insert(table).values({ id: 3 })]);
-      throw failure;
-    });
+    const outcome = db.transaction((tx) => insertThenFail((id) => tx.insert(table).values({ id })));
     expect(await rejectionOf(outcome)).toBe(failure);
     expect(await count()).toBe(0);
   });
@@ -55,12 +60,7 @@ describeMysqlPromise('Drizzle transactions', ({ server, pool }) => {
     await mysqlSideQuery(server(), `CREATE TABLE ${name} (id BIGINT PRIMARY KEY)`);
     const table = mysqlTable(name, { id: mysqlBigint('id', { mode: 'number' }).primaryKey() });
     const db = drizzleMysql({ client: pool({ connectionLimit: 4 }) });
-    const failure = new Error('roll back');
-    const outcome = db.transaction(async (tx) => {
-      await tx.insert(table).values({ id: 1 });
-      await Promise.all([tx.insert(table).values({ id: 2 }), tx.insert(table).values({ id: 3 })]);
-      throw failure;
-    });
+    const outcome = db.transaction((tx) => insertThenFail((id) => tx.insert(table).values({ id })));
     expect(await rejectionOf(outcome)).toBe(failure);
     const rows = await mysqlSideQuery<{ n: number }[]>(server(), `SELECT COUNT(*) AS n FROM ${name}`);
     expect(Number(rows[0]?.n)).toBe(0);

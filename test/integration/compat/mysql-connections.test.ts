@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { liveThreads, mysqlSideQuery } from './mysql-admin';
+import type { MysqlHandle } from './mysql-handle';
 import { describeMysql } from './mysql-suite';
 import { later, rejectionOf, sleep, waitFor } from './waiting';
 
@@ -10,6 +11,13 @@ import { later, rejectionOf, sleep, waitFor } from './waiting';
  * connection, -release-idle-connection*, pool/test-pool-reset-on-release, graceful-end).
  */
 describeMysql('connections and limits', ({ pool, server }) => {
+  /** Opens `count` connections at once, releases them all, and gives their thread ids. */
+  async function openAndRelease(p: MysqlHandle, count: number): Promise<number[]> {
+    const held = await Promise.all(Array.from({ length: count }, () => p.getConnection()));
+    for (const c of held) c.release();
+    return held.map((c) => c.threadId);
+  }
+
   it('gives a connection that queries; a released one is handed out again, the same object', async () => {
     const p = pool({ connectionLimit: 2 });
     const first = await p.getConnection();
@@ -99,9 +107,7 @@ describeMysql('connections and limits', ({ pool, server }) => {
 
   it('with maxIdle below the limit, closes the idle connections beyond maxIdle and reuses the one kept', async () => {
     const p = pool({ connectionLimit: 3, maxIdle: 1, idleTimeout: 60_000 });
-    const held = await Promise.all([p.getConnection(), p.getConnection(), p.getConnection()]);
-    const ids = held.map((c) => c.threadId);
-    for (const c of held) c.release();
+    const ids = await openAndRelease(p, 3);
     await waitFor(
       async () => (await liveThreads(server(), ids)).length === 1,
       'the idle connections beyond maxIdle to close',
@@ -114,9 +120,7 @@ describeMysql('connections and limits', ({ pool, server }) => {
 
   it('with maxIdle below the limit, closes every connection idle longer than idleTimeout', async () => {
     const p = pool({ connectionLimit: 3, maxIdle: 1, idleTimeout: 300 });
-    const held = await Promise.all([p.getConnection(), p.getConnection(), p.getConnection()]);
-    const ids = held.map((c) => c.threadId);
-    for (const c of held) c.release();
+    const ids = await openAndRelease(p, 3);
     await waitFor(
       async () => (await liveThreads(server(), ids)).length === 0,
       'every idle connection to close',
@@ -128,9 +132,7 @@ describeMysql('connections and limits', ({ pool, server }) => {
 
   it('with maxIdle equal to the limit (the default), keeps idle connections past idleTimeout', async () => {
     const p = pool({ connectionLimit: 2, idleTimeout: 100 });
-    const held = await Promise.all([p.getConnection(), p.getConnection()]);
-    const ids = held.map((c) => c.threadId);
-    for (const c of held) c.release();
+    const ids = await openAndRelease(p, 2);
     await sleep(400);
     expect(await liveThreads(server(), ids)).toEqual([...ids].sort((x, y) => x - y));
   });
