@@ -61,7 +61,7 @@ describePg('events', ({ server, pool, fromPgConfig }) => {
     expect((await released)[1]).toBe(client);
   });
 
-  it("emits 'error' with the client when an idle client's backend is killed, and 'remove' with it", async () => {
+  it("emits 'error' (with err.client) when an idle client's backend is killed, and 'remove', both with that client", async () => {
     const p = pool();
     const client = await p.connect();
     const pid = await backendPid(client);

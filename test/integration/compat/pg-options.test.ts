@@ -99,6 +99,27 @@ describePg('options and identity', ({ subject, server, fromPgConfig }) => {
     expect(rows).toEqual([{ application_name: 'compat-suite' }]);
   });
 
+  it('passes binary and pipeline to its clients; a pipelined client runs queries sent at once', async () => {
+    // Client settings @types/pg does not declare.
+    type Settings = { binary: boolean; pipeline: boolean };
+    const settingsOf = (client: pg.PoolClient) => {
+      const { binary, pipeline } = client as unknown as Settings;
+      return { binary, pipeline };
+    };
+    const plain = await fromPgConfig({ ...server() }).connect();
+    expect(settingsOf(plain)).toEqual({ binary: false, pipeline: false });
+    plain.release();
+    const client = await fromPgConfig({
+      ...server(),
+      binary: true,
+      pipeline: true,
+    } as pg.PoolConfig).connect();
+    expect(settingsOf(client)).toEqual({ binary: true, pipeline: true });
+    const results = await Promise.all([1, 2, 3].map((n) => client.query('SELECT $1::int AS n', [n])));
+    expect(results.map((r) => r.rows[0].n)).toEqual([1, 2, 3]);
+    client.release();
+  });
+
   it('uses a Client subclass given as Client', async () => {
     class TaggedClient extends pg.Client {
       readonly tag = 'tagged';
