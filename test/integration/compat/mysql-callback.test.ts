@@ -103,6 +103,20 @@ describeMysqlCallback('the callback Pool', ({ pool, fromMysqlConfig, server }) =
     expect(values[0]).toEqual([{ sum: 4 }]);
   });
 
+  it('uses pool.config.connectionLimit changed after creation: one session, so its temporary tables stay', async () => {
+    const p = pool();
+    p.config.connectionLimit = 1;
+    const run = (sql: string) => viaCallback((cb) => p.query(sql, cb)).called;
+    // Sent at once: with the limit still 10 they would take several sessions.
+    const [created, inserted, selected] = await Promise.all([
+      run('CREATE TEMPORARY TABLE compat_questions (str VARCHAR(10))'),
+      run("INSERT INTO compat_questions VALUES ('abc?')"),
+      run('SELECT str FROM compat_questions'),
+    ]);
+    expect([created.error, inserted.error, selected.error]).toEqual([null, null, null]);
+    expect(selected.values[0]).toEqual([{ str: 'abc?' }]);
+  });
+
   it('takes a URI string, and a uri option', async () => {
     const { host, port, user, password, database } = server();
     const uri = `mysql://${user}:${password}@${host}:${port}/${database}`;

@@ -76,6 +76,11 @@ describePg('options and identity', ({ subject, server, fromPgConfig }) => {
     expect(p.totalCount).toBe(9);
   });
 
+  it("accepts the settings pg itself passes around, such as native: false (pg's test config)", async () => {
+    const p = fromPgConfig({ ...server(), native: false } as pg.PoolConfig);
+    expect((await p.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
   it('does not change the options object it was given', async () => {
     const options: pg.PoolConfig = { ...server(), max: 10 };
     const copy = { ...options };

@@ -88,6 +88,14 @@ describePg('pool.query', ({ pool }) => {
     expect(error).toBeInstanceOf(Error);
   });
 
+  it('counts the client a query takes at once: totalCount 1, idleCount 0 as soon as query() returns', async () => {
+    const p = pool();
+    const running = p.query('SELECT NOW()');
+    expect([p.totalCount, p.idleCount]).toEqual([1, 0]);
+    await running;
+    expect([p.totalCount, p.idleCount]).toEqual([1, 1]);
+  });
+
   it('runs 30 concurrent queries on 9 clients (max) and reuses them', async () => {
     const p = pool({ max: 9 });
     const results = await Promise.all(
