@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { expect, it } from 'vitest';
 import { describePg } from './pg-suite';
-import { rejectionOf, viaCallback } from './waiting';
+import { later, rejectionOf, viaCallback } from './waiting';
 
 /** pool.query in every form pg.Pool takes, and what it does with errors (pg-pool's index.js, error-handling.js, sizing.js). */
 describePg('pool.query', ({ pool }) => {
@@ -90,7 +90,7 @@ describePg('pool.query', ({ pool }) => {
 
   it('counts the client a query takes at once: totalCount 1, idleCount 0 as soon as query() returns', async () => {
     const p = pool();
-    const running = p.query('SELECT NOW()');
+    const running = later(p.query('SELECT NOW()'));
     expect([p.totalCount, p.idleCount]).toEqual([1, 0]);
     await running;
     expect([p.totalCount, p.idleCount]).toEqual([1, 1]);
