@@ -10,24 +10,19 @@
 import { statfsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  CHAOS_FAULTS,
   type ChaosEngine,
   type ChaosReport,
-  faultsNamed,
-  findMariadbBinaries,
-  findPgBinaries,
+  chaos,
   formatChaosTable,
+  harness,
   mariadbChaosEngine,
-  mergeReports,
   pgChaosEngine,
-  type Replication,
   runChaos,
-  type TrialResult,
   writeChaosReport,
 } from '../src/testing/index';
 
 const USAGE = `Usage: npm run chaos -- [--trials N] [--faults a,b] [--replication async,sync] [--engines postgresql,mariadb] [--out DIR]
-Faults: ${CHAOS_FAULTS.map((fault) => fault.name).join(', ')}
+Faults: ${chaos.ALL_FAULTS.map((fault) => fault.name).join(', ')}
 Engines: postgresql, mariadb (default: every one whose server binaries are found)`;
 
 const list = (value: string | undefined) =>
@@ -68,8 +63,8 @@ function parse() {
   }
   return {
     trials,
-    faults: faultsNamed(list(values.faults)),
-    replication: replication as Replication[],
+    faults: chaos.faultsNamed(list(values.faults)),
+    replication: replication as harness.ReplicationMode[],
     engines,
     out: values.out,
   };
@@ -96,11 +91,11 @@ interface EngineEntry {
 const ENGINES: Record<string, EngineEntry> = {
   postgresql: {
     create: () => pgChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
-    findBinaries: () => findPgBinaries(),
+    findBinaries: () => harness.findPgBinaries(),
   },
   mariadb: {
     create: () => mariadbChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
-    findBinaries: () => findMariadbBinaries(),
+    findBinaries: () => harness.findMariadbBinaries(),
   },
 };
 
@@ -117,7 +112,7 @@ function availableEngines(): string[] {
   });
 }
 
-function progress(result: TrialResult): void {
+function progress(result: chaos.TrialResult): void {
   const verdict = result.harnessError
     ? `BROKEN: ${result.harnessError}`
     : `ok ${result.writes.ok}, lost ${result.lost}, dup ${result.duplicated}, unknown ${result.writes.unknown}, outage ${result.outageMs} ms`;
@@ -142,7 +137,7 @@ async function main(): Promise<void> {
       }),
     );
   }
-  const report = mergeReports(reports);
+  const report = chaos.mergeReports(reports);
   console.log(`\n${formatChaosTable(report)}`);
   const files = await writeChaosReport(report, options.out);
   console.log(`\nWrote ${files.json}\nWrote ${files.html}`);

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MariadbCluster, startMariadbCluster } from '../../src/testing';
-import { withAdmin } from '../../src/testing/cluster/mariadb-client';
+import { withMariadbSession } from '../../src/testing/cluster/mariadb-client';
 import { mariadbUnavailable } from './support/mariadb-cluster';
 
 /*
@@ -20,7 +20,7 @@ afterEach(async () => {
 /** What the server behind `hostPort` (a proxy's address) says its port is, asked as the app account. */
 async function portBehind(hostPort: string, connectTimeoutMs = 5_000): Promise<number> {
   const { user, password } = cluster!.connectionOptions;
-  const rows = await withAdmin(
+  const rows = await withMariadbSession(
     { port: Number(hostPort.split(':')[1]), user, password, connectTimeoutMs },
     (run) => run<{ port: number }>('SELECT @@port AS port'),
   );

@@ -4,7 +4,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findPgBinaries, type PgCluster, startPgCluster } from '../../src/testing/index';
+import { harness, type PgCluster, startPgCluster } from '../../src/testing/index';
+
+const { findPgBinaries } = harness;
+
 import { skipOrFail } from './support/required-servers';
 
 /*

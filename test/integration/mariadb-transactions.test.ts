@@ -5,7 +5,7 @@ import {
   type MysqlTransaction,
 } from '../../src/drivers/mysql2';
 import { type MariadbCluster, startMariadbCluster } from '../../src/testing';
-import { mostAdvancedOf, positionOf } from '../../src/testing/chaos/mariadb-positions';
+import { mostAdvancedOf, positionOf } from '../../src/testing/cluster/mariadb-positions';
 import { mariadbUnavailable } from './support/mariadb-cluster';
 import {
   type TxCluster,

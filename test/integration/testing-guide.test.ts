@@ -2,12 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FailoverPoolError, WriteOutcomeUnknownError } from '../../src/core/errors';
 import { createPgPool, type FailoverPgPool } from '../../src/drivers/pg';
 import {
+  chaos,
   createHistory,
-  faultsNamed,
   type HistoryRecorder,
   type PgCluster,
   pgChaosEngine,
-  runTrial,
   startPgCluster,
 } from '../../src/testing';
 import { pgSources } from './support/pg-cluster';
@@ -145,7 +144,7 @@ describe.skipIf(!source)('docs/testing.md: a checkout under faults', () => {
   });
 
   it('runs the checkout through a cell of the chaos matrix', async () => {
-    const result = await runTrial({
+    const result = await chaos.runTrial({
       engine: pgChaosEngine({ cluster: { source } }),
       workload: {
         name: 'checkout',
@@ -153,7 +152,7 @@ describe.skipIf(!source)('docs/testing.md: a checkout under faults', () => {
         write: (shopPool, id) => checkout(shopPool, id, 'mug'),
         idsSql: 'SELECT order_ref AS id FROM orders',
       },
-      fault: faultsNamed(['kill-primary'])[0]!,
+      fault: chaos.faultsNamed(['kill-primary'])[0]!,
       replication: 'sync',
       trial: 1,
     });

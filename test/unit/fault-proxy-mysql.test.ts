@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFaultProxy, type FaultProxy } from '../../src/testing/fault-proxy/index';
+import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import { eventually, tcpHandles } from './fault-proxy-helpers';
 
 const MY = { host: '127.0.0.1', port: 3306, user: 'root' };

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFaultProxy, type FaultProxy } from '../../src/testing/fault-proxy/index';
+import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import { eventually, tcpHandles } from './fault-proxy-helpers';
 
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };

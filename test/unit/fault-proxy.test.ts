@@ -3,7 +3,7 @@
  * Timing bounds are generous: these check that a fault has its effect, not how precisely.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFaultProxy, type FaultProxy } from '../../src/testing/fault-proxy/index';
+import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import {
   connectError,
   connectOutcome,

@@ -1,5 +1,6 @@
 import mariadb from 'mariadb';
 import type { BenchClient } from '../types';
+import { addEveryNode, inserting } from './endpoints';
 
 /**
  * The `mariadb` connector's PoolCluster with every node, writing through the `ORDER` selector (the first
@@ -15,22 +16,12 @@ export const mariadbCluster: BenchClient = {
     "mariadb createPoolCluster({ defaultSelector: 'ORDER' }), add(node1..3), of(null, 'ORDER'), defaults (connectionLimit 10 per node)",
   async open(endpoints) {
     const cluster = mariadb.createPoolCluster({ defaultSelector: 'ORDER' });
-    endpoints.hosts.forEach((h, i) => {
-      cluster.add(`node${i + 1}`, {
-        host: h.host,
-        port: h.port,
-        user: endpoints.user,
-        password: endpoints.password,
-        database: endpoints.database,
-      });
-    });
+    addEveryNode(endpoints, (name, config) => cluster.add(name, config));
     // Its patterns are regular expressions ('*' is not one); none means every node.
     const writer = cluster.of(null, 'ORDER');
-    return {
-      insert: async (id) => {
-        await writer.query('INSERT INTO writes(id) VALUES (?)', [id]);
-      },
-      close: () => cluster.end(),
-    };
+    return inserting(
+      (id) => writer.query('INSERT INTO writes(id) VALUES (?)', [id]),
+      () => cluster.end(),
+    );
   },
 };

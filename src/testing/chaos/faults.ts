@@ -5,7 +5,7 @@
  */
 
 import type { FaultHandle } from '../fault-proxy/types';
-import { failover, noteSynchronousStandby } from './external-promoter';
+import { awaitSynchronousStandby, promoteMostAdvanced } from './external-promoter';
 import type { ChaosFault, FaultContext } from './types';
 
 /** A crash is noticed at once by a manager's health check; promote this long after it. */
@@ -35,12 +35,12 @@ async function holdThenHeal(
 
 async function killPrimaryAndFailover(context: FaultContext): Promise<void> {
   const old = context.cluster.primary;
-  await noteSynchronousStandby(context);
+  await awaitSynchronousStandby(context);
   context.cluster.kill(old, 'SIGKILL');
   context.down.add(old);
   context.mark(`kill -9 ${old}`, 'fault');
   await context.sleep(CRASH_PROMOTE_DELAY_MS);
-  await failover(context, old);
+  await promoteMostAdvanced(context, old);
 }
 
 const killPrimary: ChaosFault = {
@@ -62,12 +62,12 @@ async function hangThenFailover(
   hang: (node: string) => () => Promise<void> | void,
 ): Promise<void> {
   const old = context.cluster.primary;
-  await noteSynchronousStandby(context);
+  await awaitSynchronousStandby(context);
   const end = hang(old);
   context.mark(`${what} ${old}`, 'fault');
   try {
     await context.sleep(HANG_PROMOTE_DELAY_MS);
-    await failover(context, old);
+    await promoteMostAdvanced(context, old);
   } finally {
     await end();
   }
@@ -105,7 +105,7 @@ const resetAll: ChaosFault = {
   replicas: 2,
   promoter: 'nobody',
   async run(context) {
-    for (const node of context.cluster.nodes) context.cluster.proxy(node).reset();
+    for (const node of context.cluster.nodes) context.cluster.proxy(node.name).reset();
     context.mark('TCP reset of every connection', 'fault');
   },
 };
@@ -155,14 +155,14 @@ const killReplica: ChaosFault = {
     const { cluster } = context;
     // The synchronous standby where there is one: its loss blocks every commit until a manager
     // names another standby (Patroni's synchronous mode does); otherwise the first replica.
-    const victim =
-      (await noteSynchronousStandby(context)) ?? cluster.nodes.find((node) => node !== cluster.primary)!;
+    const replicas = cluster.nodes.map((node) => node.name).filter((node) => node !== cluster.primary);
+    const victim = (await awaitSynchronousStandby(context)) ?? replicas[0]!;
     cluster.kill(victim, 'SIGKILL');
     context.down.add(victim);
     context.mark(`kill -9 ${victim}`, 'fault');
     await context.sleep(CRASH_PROMOTE_DELAY_MS);
     if (context.replication === 'sync' && cluster.setSynchronousStandbys) {
-      const others = cluster.nodes.filter((node) => node !== cluster.primary && node !== victim);
+      const others = replicas.filter((node) => node !== victim);
       await cluster.setSynchronousStandbys([...others, victim]);
       context.mark(`sync standby: ${others[0]}`, 'other');
     }
@@ -188,7 +188,7 @@ const twoFailovers: ChaosFault = {
 };
 
 /** Every fault of the matrix, in report order. */
-export const CHAOS_FAULTS: readonly ChaosFault[] = [
+export const ALL_FAULTS: readonly ChaosFault[] = [
   killPrimary,
   stopPrimary,
   blackholePrimary,
@@ -200,11 +200,11 @@ export const CHAOS_FAULTS: readonly ChaosFault[] = [
 ];
 
 export function faultsNamed(names: readonly string[] | undefined): ChaosFault[] {
-  if (!names) return [...CHAOS_FAULTS];
+  if (!names) return [...ALL_FAULTS];
   return names.map((name) => {
-    const fault = CHAOS_FAULTS.find((candidate) => candidate.name === name);
+    const fault = ALL_FAULTS.find((candidate) => candidate.name === name);
     if (!fault) {
-      throw new Error(`Unknown fault "${name}"; known: ${CHAOS_FAULTS.map((f) => f.name).join(', ')}.`);
+      throw new Error(`Unknown fault "${name}"; known: ${ALL_FAULTS.map((f) => f.name).join(', ')}.`);
     }
     return fault;
   });

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
+import { HOST } from './test-cluster';
 
 export type MariadbSettingValue = string | number | boolean;
 
-export const HOST = '127.0.0.1';
 /** The harness's own account: every privilege (so also READ ONLY ADMIN: it writes to read-only nodes). */
 export const ADMIN_USER = 'fpadmin';
 /** What the replicas log in as. */

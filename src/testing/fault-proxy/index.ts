@@ -1,4 +1,8 @@
-export { createFaultProxy } from './proxy';
+/**
+ * `faultProxy` in `failover-pool/testing`: the fault proxy's types beyond createFaultProxy,
+ * FaultProxy and FaultProxyOptions (exported at the top): its fault handles, the options of each
+ * fault, and what `stats()` and `connections()` report.
+ */
 export type {
   CloseOptions,
   ConnectionInfo,
@@ -7,8 +11,6 @@ export type {
   DirectionOptions,
   FaultDirection,
   FaultHandle,
-  FaultProxy,
-  FaultProxyOptions,
   FaultScope,
   ProxyProtocol,
   ProxyStats,

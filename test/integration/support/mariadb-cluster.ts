@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { findMariadbBinaries, type MariadbCluster, startMariadbCluster } from '../../../src/testing';
+import { harness, type MariadbCluster, startMariadbCluster } from '../../../src/testing';
 import type { MariadbClusterOptions } from '../../../src/testing/cluster/mariadb-cluster';
 import { skipOrFail } from './required-servers';
 import type { Queryable } from './write-workload';
@@ -7,7 +7,7 @@ import type { Queryable } from './write-workload';
 /** Why MariaDB tests cannot run here, or undefined when they can (CI installs mariadb-server and requires it). */
 export function mariadbUnavailable(): string | undefined {
   try {
-    findMariadbBinaries();
+    harness.findMariadbBinaries();
     return undefined;
   } catch (error) {
     const reason = (error as Error).message;

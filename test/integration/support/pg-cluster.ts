@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { findPgBinaries, type PgCluster, startPgCluster } from '../../../src/testing';
+import { harness, type PgCluster, startPgCluster } from '../../../src/testing';
 import type { PgClusterOptions } from '../../../src/testing/cluster/postgres-cluster';
 import { skipOrFail } from './required-servers';
 
@@ -12,7 +12,7 @@ export function pgSources(): ('system' | 'embedded')[] {
   const found: ('system' | 'embedded')[] = [];
   for (const source of ['system', 'embedded'] as const) {
     try {
-      findPgBinaries({ source });
+      harness.findPgBinaries({ source });
       found.push(source);
     } catch (error) {
       skipOrFail(`PostgreSQL from ${source}`, (error as Error).message);

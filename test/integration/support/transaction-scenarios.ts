@@ -6,7 +6,7 @@ import {
 } from '../../../src/core/errors';
 import type { TransactionRetryEvent } from '../../../src/core/events';
 import type { TransactionOptions, TransactionsOptions } from '../../../src/core/transaction-options';
-import type { CutHandle, FaultProxy } from '../../../src/testing';
+import type { FaultProxy, faultProxy } from '../../../src/testing';
 import { createHistory } from '../../../src/testing/history';
 
 /**
@@ -191,7 +191,7 @@ async function commitCutScenario(cluster: TxCluster, checkouts = 1_000): Promise
   const seed = Date.now() % 100_000;
   const chance = random(seed);
   const retries = countRetries(cluster);
-  const cuts: CutHandle[] = [];
+  const cuts: faultProxy.CutHandle[] = [];
   const returned = new Map<string, number>();
   const errors: Record<string, number> = {};
   let next = 1;
