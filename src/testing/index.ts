@@ -21,8 +21,8 @@ export {
 } from './cluster/mariadb-cluster';
 export { type PgCluster, type PgClusterOptions, startPgCluster } from './cluster/postgres-cluster';
 export type { TestCluster } from './cluster/test-cluster';
+export type { FaultProxy, FaultProxyOptions } from './fault-proxy/fault-proxy';
 export * as faultProxy from './fault-proxy/index';
 export { createFaultProxy } from './fault-proxy/proxy';
-export type { FaultProxy, FaultProxyOptions } from './fault-proxy/types';
 export { checkHistory, createHistory, type HistoryRecorder } from './history';
 export * as historyCheck from './history-check';

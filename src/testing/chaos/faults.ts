@@ -17,6 +17,10 @@ const TRANSIENT_FAULT_MS = 3_000;
 /** Writes continue this long on the new primary before the second failover. */
 const BETWEEN_FAILOVERS_MS = 1_500;
 
+/** Who recovers from a fault, and on how many replicas it runs. */
+const PROMOTED_BY_HARNESS = { replicas: 2, promoter: 'harness' } as const;
+const NOBODY_PROMOTES = { replicas: 2, promoter: 'nobody' } as const;
+
 /** A fault that heals by itself: on for TRANSIENT_FAULT_MS, then off, whatever happens meanwhile. */
 async function holdThenHeal(
   context: FaultContext,
@@ -46,64 +50,62 @@ async function killPrimaryAndFailover(context: FaultContext): Promise<void> {
 const killPrimary: ChaosFault = {
   name: 'kill-primary',
   title: 'kill -9 primary',
-  replicas: 2,
-  promoter: 'harness',
+  ...PROMOTED_BY_HARNESS,
   run: killPrimaryAndFailover,
 };
 
 /**
- * The primary stops answering (`hang` returns how to end it); a manager promotes after
- * HANG_PROMOTE_DELAY_MS; then the hang ends and the old primary, still writable on its old
- * timeline, is back: it must never be written to again.
+ * A fault where the primary stops answering: `hang` starts the hang (labelled `what` on the
+ * timeline) and returns how to end it. A manager promotes after HANG_PROMOTE_DELAY_MS; then the
+ * hang ends and the old primary, still writable on its old timeline, is back: it must never be
+ * written to again.
  */
-async function hangThenFailover(
-  context: FaultContext,
+function primaryHang(
+  name: string,
+  title: string,
   what: string,
-  hang: (node: string) => () => Promise<void> | void,
-): Promise<void> {
-  const old = context.cluster.primary;
-  await awaitSynchronousStandby(context);
-  const end = hang(old);
-  context.mark(`${what} ${old}`, 'fault');
-  try {
-    await context.sleep(HANG_PROMOTE_DELAY_MS);
-    await promoteMostAdvanced(context, old);
-  } finally {
-    await end();
-  }
-  context.mark(`${old} back`, 'heal');
+  hang: (cluster: FaultContext['cluster'], node: string) => () => Promise<void> | void,
+): ChaosFault {
+  return {
+    name,
+    title,
+    ...PROMOTED_BY_HARNESS,
+    async run(context) {
+      const old = context.cluster.primary;
+      await awaitSynchronousStandby(context);
+      const end = hang(context.cluster, old);
+      context.mark(`${what} ${old}`, 'fault');
+      try {
+        await context.sleep(HANG_PROMOTE_DELAY_MS);
+        await promoteMostAdvanced(context, old);
+      } finally {
+        await end();
+      }
+      context.mark(`${old} back`, 'heal');
+    },
+  };
 }
 
-const stopPrimary: ChaosFault = {
-  name: 'sigstop-primary',
-  title: 'SIGSTOP primary',
-  replicas: 2,
-  promoter: 'harness',
-  run: (context) =>
-    hangThenFailover(context, 'SIGSTOP', (node) => {
-      context.cluster.kill(node, 'SIGSTOP');
-      return () => context.cluster.kill(node, 'SIGCONT');
-    }),
-};
+const stopPrimary = primaryHang('sigstop-primary', 'SIGSTOP primary', 'SIGSTOP', (cluster, node) => {
+  cluster.kill(node, 'SIGSTOP');
+  return () => cluster.kill(node, 'SIGCONT');
+});
 
-const blackholePrimary: ChaosFault = {
-  name: 'blackhole-primary',
-  title: 'blackhole primary',
-  replicas: 2,
-  promoter: 'harness',
-  // The app's network to the primary hangs; a manager that cannot reach it either promotes.
-  run: (context) =>
-    hangThenFailover(context, 'blackhole', (node) => {
-      const hole = context.cluster.proxy(node).blackhole();
-      return () => hole.off();
-    }),
-};
+// The app's network to the primary hangs; a manager that cannot reach it either promotes.
+const blackholePrimary = primaryHang(
+  'blackhole-primary',
+  'blackhole primary',
+  'blackhole',
+  (cluster, node) => {
+    const hole = cluster.proxy(node).blackhole();
+    return () => hole.off();
+  },
+);
 
 const resetAll: ChaosFault = {
   name: 'reset-all',
   title: 'reset all connections',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   async run(context) {
     for (const node of context.cluster.nodes) context.cluster.proxy(node.name).reset();
     context.mark('TCP reset of every connection', 'fault');
@@ -113,8 +115,7 @@ const resetAll: ChaosFault = {
 const latencyPrimary: ChaosFault = {
   name: 'latency-primary',
   title: 'latency 200 ms on primary',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   // Every round trip takes 400 ms (200 ms each way): slower writes, not an outage.
   gapThresholdMs: 1_000,
   async run(context) {
@@ -131,8 +132,7 @@ const latencyPrimary: ChaosFault = {
 const partitionPrimary: ChaosFault = {
   name: 'partition-primary',
   title: 'partition primary from app',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   async run(context) {
     // The replicas still stream from the primary, so no manager would promote: writes must wait
     // for the same primary, and none may go anywhere else.
@@ -149,8 +149,7 @@ const partitionPrimary: ChaosFault = {
 const killReplica: ChaosFault = {
   name: 'kill-replica',
   title: 'kill -9 replica',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   async run(context) {
     const { cluster } = context;
     // The synchronous standby where there is one: its loss blocks every commit until a manager

@@ -15,8 +15,8 @@ export interface ChaosPool {
 export interface HarnessEngineRecipe<Pool extends ChaosPool, Cluster extends TestCluster> {
   readonly name: string;
   readonly defaultWorkload: ChaosWorkload<Pool>;
-  /** Starts a cluster with `proxies: true`. */
-  startCluster(options: { replicas: number; replication: ReplicationMode }): Promise<Cluster>;
+  /** Starts a cluster of that shape, a proxy in front of every node. */
+  startCluster(shape: { replicas: number; replication: ReplicationMode; proxies: true }): Promise<Cluster>;
   /** Loaded on use: `failover-pool/testing` must not need the driver of an engine the user does not test. */
   loadPoolFactory(): Promise<(cluster: Cluster) => Pool>;
   readRows(cluster: Cluster, node: string, sql: string): Promise<ChaosRow[]>;
@@ -65,7 +65,7 @@ export function harnessChaosEngine<Pool extends ChaosPool, Cluster extends TestC
     defaultWorkload: recipe.defaultWorkload,
     async start(options) {
       const makePool = await recipe.loadPoolFactory();
-      const cluster = await recipe.startCluster(options);
+      const cluster = await recipe.startCluster({ ...options, proxies: true });
       try {
         await recipe.prepare?.(cluster);
         return new HarnessChaosCluster(cluster, recipe, makePool);

@@ -18,8 +18,8 @@ import { harnessChaosEngine } from './harness-engine';
 import type { ChaosEngine, ChaosWorkload } from './types';
 
 export interface MariadbChaosEngineOptions {
-  /** Passed to startMariadbCluster (binaries, tmpDir, server settings); replicas, semiSync and proxies are the suite's. */
-  cluster?: Omit<MariadbClusterOptions, 'replicas' | 'semiSync' | 'proxies'>;
+  /** Passed to startMariadbCluster (binaries, tmpDir, server settings); replicas, replication and proxies are the suite's. */
+  cluster?: Omit<MariadbClusterOptions, 'replicas' | 'replication' | 'semiSync' | 'proxies'>;
   /** Pool options on top of the suite's defaults (a bounded wait for a primary). */
   pool?: Omit<MysqlPoolConfig, 'hosts' | 'host' | 'port' | 'uri'>;
 }
@@ -64,15 +64,12 @@ export function mariadbChaosEngine(
   return harnessChaosEngine({
     name: 'mariadb',
     defaultWorkload: mariadbInsertWorkload,
-    startCluster: ({ replicas, replication }) =>
-      startMariadbCluster({ ...options.cluster, replicas, semiSync: replication === 'sync', proxies: true }),
+    startCluster: (shape) => startMariadbCluster({ ...options.cluster, ...shape }),
     async loadPoolFactory() {
       const { createMysqlPromisePool } = await import('../../drivers/mysql2/index');
       return (cluster) =>
         createMysqlPromisePool({ ...POOL_DEFAULTS, ...options.pool, ...cluster.connectionOptions });
     },
-    // READ UNCOMMITTED: a write the pool wrongly sent to a stale semi-sync primary waits forever for
-    // its acknowledgement, its row hidden from other sessions; it must still count as a stray.
     readRows: (cluster, node, sql) =>
       cluster.query(node, sql, [], {
         connectTimeoutMs: 3_000,

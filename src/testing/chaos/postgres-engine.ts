@@ -8,8 +8,8 @@ import { harnessChaosEngine } from './harness-engine';
 import type { ChaosEngine, ChaosWorkload } from './types';
 
 export interface PgChaosEngineOptions {
-  /** Passed to startPgCluster (binaries, tmpDir, server settings); replicas, synchronous and proxies are the suite's. */
-  cluster?: Omit<PgClusterOptions, 'replicas' | 'synchronous' | 'proxies'>;
+  /** Passed to startPgCluster (binaries, tmpDir, server settings); replicas, replication and proxies are the suite's. */
+  cluster?: Omit<PgClusterOptions, 'replicas' | 'replication' | 'synchronous' | 'proxies'>;
   /** Pool options on top of the suite's defaults (a query timeout, a bounded wait for a primary). */
   pool?: Omit<PgPoolConfig, 'hosts' | 'host' | 'port' | 'connectionString'>;
 }
@@ -41,8 +41,7 @@ export function pgChaosEngine(options: PgChaosEngineOptions = {}): ChaosEngine<F
   return harnessChaosEngine({
     name: 'postgresql',
     defaultWorkload: pgInsertWorkload,
-    startCluster: ({ replicas, replication }) =>
-      startPgCluster({ ...options.cluster, replicas, synchronous: replication === 'sync', proxies: true }),
+    startCluster: (shape) => startPgCluster({ ...options.cluster, ...shape }),
     async loadPoolFactory() {
       const { createPgPool } = await import('../../drivers/pg/index');
       return (cluster) => createPgPool({ ...POOL_DEFAULTS, ...options.pool, ...cluster.connectionOptions });

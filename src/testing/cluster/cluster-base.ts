@@ -1,6 +1,6 @@
 import { lchown } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FaultProxy } from '../fault-proxy/types';
+import type { FaultProxy } from '../fault-proxy/fault-proxy';
 import type { ClusterCleanup } from './cleanup';
 import type { NodeProxies } from './node-proxies';
 import { releasePorts } from './ports';
@@ -133,7 +133,15 @@ export abstract class ClusterBase<Server extends ServerProcess, Node extends Clu
     params?: unknown[],
     options?: NodeQueryOptions,
   ): Promise<R[]>;
-  abstract waitForReplication(replica: string, timeoutMs?: number, from?: string): Promise<void>;
+  /**
+   * One look at whether `replica` replicates from `from` (on `fromPort`) as it should: true, or
+   * what it does instead (quoted if the wait times out).
+   */
+  protected abstract replicationState(
+    replica: string,
+    from: string,
+    fromPort: number,
+  ): Promise<true | string>;
   abstract mostAdvanced(candidates?: readonly string[]): Promise<string>;
 
   /** Keeps the reaper's state file current: it kills by these pids when the test process dies. */
@@ -193,6 +201,17 @@ export abstract class ClusterBase<Server extends ServerProcess, Node extends Clu
       if (errno !== undefined) Object.assign(wrapped, { errno });
       throw wrapped;
     }
+  }
+
+  async waitForReplication(
+    replica: string,
+    timeoutMs = 30_000,
+    from: string = this.currentPrimary,
+  ): Promise<void> {
+    const { port } = this.server(from);
+    await this.waitUntil(`${replica} to replicate from ${from} (port ${port})`, timeoutMs, () =>
+      this.replicationState(replica, from, port),
+    );
   }
 
   node(name: string): Node {

@@ -18,6 +18,11 @@ export interface CommonClusterOptions {
   /** Replicas next to the primary (default 2). */
   replicas?: number;
   /**
+   * 'sync': synchronous replication to the first replica, under the engine's own option too
+   * (PostgreSQL `synchronous`, MariaDB `semiSync`); default 'async'. For code that starts either engine.
+   */
+  replication?: ReplicationMode;
+  /**
    * Where the cluster's folder is created (default: FAILOVER_POOL_TMPDIR, else the OS temp folder).
    * A memory file system such as /dev/shm makes start-up several times faster where file creation
    * is slow: a node's data folder holds about a thousand files.
@@ -46,7 +51,8 @@ export interface EngineTraits {
 export interface ClusterRecipe<Cluster, Binaries> {
   readonly traits: EngineTraits;
   readonly options: CommonClusterOptions;
-  readonly replication: ReplicationMode;
+  /** The engine's own synchronous-replication option (`synchronous`, `semiSync`), if given. */
+  readonly synchronous: boolean | undefined;
   /** Finds the server binaries, or throws saying why there are none. */
   findBinaries(): Binaries;
   /** Checks (and if need be copies) the binaries for the servers' account, once the folder exists. */
@@ -69,7 +75,13 @@ export async function startCluster<Cluster, Binaries>(
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 16) {
     throw new Error(`replicas must be an integer from 0 to 16, got ${replicas}.`);
   }
-  if (recipe.replication === 'sync' && replicas < 1) {
+  const { replication = recipe.synchronous ? 'sync' : 'async' } = recipe.options;
+  if (recipe.synchronous !== undefined && recipe.synchronous !== (replication === 'sync')) {
+    throw new Error(
+      `${recipe.traits.syncOption}: ${recipe.synchronous} contradicts replication: '${replication}'.`,
+    );
+  }
+  if (replication === 'sync' && replicas < 1) {
     throw new Error(`${recipe.traits.syncOption}: true needs at least one replica.`);
   }
   const found = recipe.findBinaries();
@@ -93,7 +105,7 @@ export async function startCluster<Cluster, Binaries>(
         protocol,
       );
     }
-    const parts = { baseDir, runAs, ports, cleanup, proxies, replication: recipe.replication };
+    const parts = { baseDir, runAs, ports, cleanup, proxies, replication };
     cluster = recipe.create(parts, binaries);
     await cluster.bootstrap();
     return cluster;

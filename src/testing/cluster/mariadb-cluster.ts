@@ -315,40 +315,26 @@ class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> impleme
     return mostAdvancedOf(positions);
   }
 
-  waitForReplication(replica: string, timeoutMs?: number, from?: string): Promise<void> {
-    return this.waitForReplicating(replica, timeoutMs, from);
+  waitForReplicating(replica: string, timeoutMs?: number, from?: string): Promise<void> {
+    return this.waitForReplication(replica, timeoutMs, from);
   }
 
-  async waitForReplicating(
-    replica: string,
-    timeoutMs = 30_000,
-    from: string = this.currentPrimary,
-  ): Promise<void> {
-    const upstream = this.server(from);
-    const semiSync = this.semiSync && this.semiSyncReplicas.has(replica);
-    await this.waitUntil(
-      `${replica} to replicate from ${from} (port ${upstream.port})`,
-      timeoutMs,
-      async () => {
-        const status = await this.withNode(replica, replicaStatus, POLL_LIMITS);
-        if (!status) return 'not a replica';
-        if (
-          status.ioRunning !== 'Yes' ||
-          status.sqlRunning !== 'Yes' ||
-          status.sourcePort !== upstream.port
-        ) {
-          return `IO ${status.ioRunning}, SQL ${status.sqlRunning}, from port ${status.sourcePort}${status.lastError ? ` (${status.lastError})` : ''}`;
-        }
-        if (!semiSync) return true;
-        const [row] = await this.query<{ Value: string }>(
-          replica,
-          "SHOW STATUS LIKE 'Rpl_semi_sync_slave_status'",
-          [],
-          POLL_LIMITS,
-        );
-        return row?.Value === 'ON' ? true : `semi-sync replica status ${row?.Value}`;
-      },
+  /** Both replica threads run, from `from`'s port; a semi-sync replica also acknowledges. */
+  protected async replicationState(replica: string, _from: string, fromPort: number): Promise<true | string> {
+    const status = await this.withNode(replica, replicaStatus, POLL_LIMITS);
+    if (!status) return 'not a replica';
+    if (status.ioRunning !== 'Yes' || status.sqlRunning !== 'Yes' || status.sourcePort !== fromPort) {
+      const error = status.lastError ? ` (${status.lastError})` : '';
+      return `IO ${status.ioRunning}, SQL ${status.sqlRunning}, from port ${status.sourcePort}${error}`;
+    }
+    if (!this.semiSync || !this.semiSyncReplicas.has(replica)) return true;
+    const [row] = await this.query<{ Value: string }>(
+      replica,
+      "SHOW STATUS LIKE 'Rpl_semi_sync_slave_status'",
+      [],
+      POLL_LIMITS,
     );
+    return row?.Value === 'ON' ? true : `semi-sync replica status ${row?.Value}`;
   }
 }
 
@@ -362,7 +348,7 @@ export function startMariadbCluster(options: MariadbClusterOptions = {}): Promis
   return startCluster({
     traits: MARIADB_TRAITS,
     options,
-    replication: options.semiSync ? 'sync' : 'async',
+    synchronous: options.semiSync,
     findBinaries: () => findMariadbBinaries({ binDir: options.binDir }),
     async prepare(binaries, runAs) {
       assertCanRun(dirname(binaries.server), runAs, MARIADB_ACCOUNTS);

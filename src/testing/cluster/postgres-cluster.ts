@@ -317,45 +317,39 @@ class PostgresCluster extends ClusterBase<PostgresServer, ClusterNode<PostgresSe
     return best.name;
   }
 
-  waitForReplication(replica: string, timeoutMs?: number, from?: string): Promise<void> {
-    return this.waitForStreaming(replica, timeoutMs, from);
+  waitForStreaming(replica: string, timeoutMs?: number, from?: string): Promise<void> {
+    return this.waitForReplication(replica, timeoutMs, from);
   }
 
-  async waitForStreaming(
-    replica: string,
-    timeoutMs = 30_000,
-    from: string = this.currentPrimary,
-  ): Promise<void> {
-    const upstream = this.server(from);
-    await this.waitUntil(`${replica} to stream from ${from} (port ${upstream.port})`, timeoutMs, async () => {
-      const [receiver] = await this.query<{
-        status: string;
-        sender_port: number | null;
-        received_tli: number | null;
-      }>(replica, 'SELECT status, sender_port, received_tli FROM pg_stat_wal_receiver', [], POLL_LIMITS);
-      if (receiver?.status !== 'streaming' || receiver.sender_port !== upstream.port) {
-        return receiver
-          ? `WAL receiver ${receiver.status} from port ${receiver.sender_port}`
-          : 'no WAL receiver';
-      }
-      // Both ends must agree, on the upstream's current timeline. After a promotion the standby first
-      // streams the old timeline up to the switch point and then restarts on the new one: in between,
-      // the receiver already says "streaming" while the sender is back to "catchup" (such a standby cannot
-      // be a synchronous one yet). A primary's timeline is in its WAL file name; pg_control lags behind.
-      const [sender] = await this.query<{ tli: number | null; states: string[] }>(
-        from,
-        `SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver)
+  /** The standby's WAL receiver streams from `from`, and both ends agree on its current timeline. */
+  protected async replicationState(replica: string, from: string, fromPort: number): Promise<true | string> {
+    const [receiver] = await this.query<{
+      status: string;
+      sender_port: number | null;
+      received_tli: number | null;
+    }>(replica, 'SELECT status, sender_port, received_tli FROM pg_stat_wal_receiver', [], POLL_LIMITS);
+    if (receiver?.status !== 'streaming' || receiver.sender_port !== fromPort) {
+      return receiver
+        ? `WAL receiver ${receiver.status} from port ${receiver.sender_port}`
+        : 'no WAL receiver';
+    }
+    // Both ends must agree, on the upstream's current timeline. After a promotion the standby first
+    // streams the old timeline up to the switch point and then restarts on the new one: in between,
+    // the receiver already says "streaming" while the sender is back to "catchup" (such a standby cannot
+    // be a synchronous one yet). A primary's timeline is in its WAL file name; pg_control lags behind.
+    const [sender] = await this.query<{ tli: number | null; states: string[] }>(
+      from,
+      `SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver)
                      ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS tli,
                 ARRAY(SELECT state FROM pg_stat_replication WHERE application_name = $1)::text[] AS states`,
-        [replica],
-        POLL_LIMITS,
-      );
-      if (sender?.tli !== receiver.received_tli) {
-        return `${replica} received timeline ${receiver.received_tli}, ${from} is on ${sender?.tli}`;
-      }
-      if (sender.states.includes('streaming')) return true;
-      return `WAL sender on ${from}: ${sender.states.join(', ') || 'none'}`;
-    });
+      [replica],
+      POLL_LIMITS,
+    );
+    if (sender?.tli !== receiver.received_tli) {
+      return `${replica} received timeline ${receiver.received_tli}, ${from} is on ${sender?.tli}`;
+    }
+    if (sender.states.includes('streaming')) return true;
+    return `WAL sender on ${from}: ${sender.states.join(', ') || 'none'}`;
   }
 }
 
@@ -368,7 +362,7 @@ export function startPgCluster(options: PgClusterOptions = {}): Promise<PgCluste
   return startCluster({
     traits: POSTGRES_TRAITS,
     options,
-    replication: options.synchronous ? 'sync' : 'async',
+    synchronous: options.synchronous,
     findBinaries: () => findPgBinaries({ binDir: options.binDir, source: options.source }),
     async prepare(found, runAs, baseDir) {
       const binaries = { ...found, binDir: await reachableBinDir(found.binDir, runAs, baseDir) };

@@ -10,7 +10,7 @@
  * node the test chose to write through, `promote` chooses another one, `repoint` has nothing to
  * change and `waitForReplication` waits until the node is a synced member again.
  */
-import type { FaultProxy } from '../fault-proxy/types';
+import type { FaultProxy } from '../fault-proxy/fault-proxy';
 
 /** Every node listens on loopback only. */
 export const HOST = '127.0.0.1';

@@ -3,17 +3,4 @@
  * FaultProxy and FaultProxyOptions (exported at the top): its fault handles, the options of each
  * fault, and what `stats()` and `connections()` report.
  */
-export type {
-  CloseOptions,
-  ConnectionInfo,
-  CutHandle,
-  CutOnOptions,
-  DirectionOptions,
-  FaultDirection,
-  FaultHandle,
-  FaultScope,
-  ProxyProtocol,
-  ProxyStats,
-  ResetHandle,
-  ScopeOptions,
-} from './types';
+export type * from './types';
