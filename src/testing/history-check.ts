@@ -1,7 +1,7 @@
 /**
  * `historyCheck` in `failover-pool/testing`: the history checker beyond createHistory,
- * checkHistory and HistoryRecorder (exported at the top): what it records per operation, what a
- * check returns, and its printed report.
+ * checkHistory and HistoryRecorder (exported at the top): what it records per operation, how a
+ * failed write is counted by default, what a check returns, and its printed report.
  */
 export {
   type CheckOptions,
@@ -15,3 +15,4 @@ export {
   type Outage,
 } from './history';
 export { formatReport } from './history-report';
+export { defaultOutcomeOf } from './outcome';

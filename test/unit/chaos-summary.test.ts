@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { NoPrimaryError, WriteOutcomeUnknownError } from '../../src/core/errors';
 import { type ChaosReport, chaos, formatChaosTable } from '../../src/testing';
 import { summarizeCell } from '../../src/testing/chaos/summary';
 
@@ -156,17 +155,5 @@ describe('faults', () => {
     ]);
     expect(chaos.faultsNamed(['partition-primary'])[0]?.promoter).toBe('nobody');
     expect(() => chaos.faultsNamed(['nope'])).toThrow(/Unknown fault "nope"/);
-  });
-});
-
-describe('chaos.defaultOutcomeOf', () => {
-  it("counts failover-pool's not-applied errors as failed and everything else as unknown", () => {
-    expect(chaos.defaultOutcomeOf(new NoPrimaryError('timeout', 'no primary', 100))).toBe('fail');
-    expect(chaos.defaultOutcomeOf(new WriteOutcomeUnknownError('lost', {}))).toBe('unknown');
-    expect(chaos.defaultOutcomeOf(new Error('Query read timeout'))).toBe('unknown');
-    expect(chaos.defaultOutcomeOf(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(
-      'unknown',
-    );
-    expect(chaos.defaultOutcomeOf(undefined)).toBe('unknown');
   });
 });

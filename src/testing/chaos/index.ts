@@ -13,4 +13,4 @@ export { type ChaosRunOptions, mergeReports } from './run';
 export { runTrial, type TrialSpec, type TrialTimings } from './trial';
 export { DEFAULT_GAP_THRESHOLD_MS } from './trial-result';
 export type { ChaosCluster, ChaosRow, FaultContext, TimelineEvent } from './types';
-export { defaultOutcomeOf, type WriterOptions } from './workload';
+export type { WriterOptions } from './workload';

@@ -1,7 +1,8 @@
 /**
  * `harness` in `failover-pool/testing`: the harness's details beyond startPgCluster and
- * startMariadbCluster (exported at the top): finding server binaries, the environment variables it
- * reads, and the types of nodes, queries and signals shared by every engine's cluster.
+ * startMariadbCluster (exported at the top): finding server binaries (and saying why there are none),
+ * the environment variables it reads, and the types of nodes, queries and signals shared by every
+ * engine's cluster.
  */
 export {
   type FindPgBinariesOptions,
@@ -19,6 +20,7 @@ export {
   type MariadbBinaries,
 } from './mariadb-binaries';
 export type { MariadbClusterNode, MariadbQueryOptions } from './mariadb-cluster';
+export { missingServer } from './missing-server';
 export type {
   ClusterConnectionOptions,
   NodeQueryOptions,
