@@ -8,8 +8,8 @@ import {
   mariadbChaosEngine,
   pgChaosEngine,
 } from '../../src/testing';
-import { mariadbUnavailable } from './support/mariadb-cluster';
-import { pgSources } from './support/pg-cluster';
+import { mariadbUnavailable } from './support/mariadb-fixture';
+import { pgSources } from './support/pg-fixture';
 
 /*
  * One trial of every fault of the chaos matrix under synchronous replication (PostgreSQL synchronous
