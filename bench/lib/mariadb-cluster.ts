@@ -10,14 +10,7 @@ import { benchClusters } from './test-cluster';
  * Why MariaDB clusters cannot start here (no mariadbd found), or undefined when they can. The benches
  * then skip the MariaDB side and say so, rather than fail every trial.
  */
-export function mariadbUnavailable(): string | undefined {
-  try {
-    harness.findMariadbBinaries();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
+export const mariadbUnavailable = (): string | undefined => harness.missingServer('mariadb');
 
 const mariadbClusters = benchClusters<MariadbClusterOptions, MariadbCluster>(startMariadbCluster);
 

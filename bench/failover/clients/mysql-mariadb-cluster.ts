@@ -1,6 +1,6 @@
 import mariadb from 'mariadb';
 import type { BenchClient } from '../types';
-import { addEveryNode, inserting } from './endpoints';
+import { poolClusterTarget } from './endpoints';
 
 /**
  * The `mariadb` connector's PoolCluster with every node, writing through the `ORDER` selector (the first
@@ -15,13 +15,9 @@ export const mariadbCluster: BenchClient = {
   setup:
     "mariadb createPoolCluster({ defaultSelector: 'ORDER' }), add(node1..3), of(null, 'ORDER'), defaults (connectionLimit 10 per node)",
   async open(endpoints) {
-    const cluster = mariadb.createPoolCluster({ defaultSelector: 'ORDER' });
-    addEveryNode(endpoints, (name, config) => cluster.add(name, config));
     // Its patterns are regular expressions ('*' is not one); none means every node.
-    const writer = cluster.of(null, 'ORDER');
-    return inserting(
-      (id) => writer.query('INSERT INTO writes(id) VALUES (?)', [id]),
-      () => cluster.end(),
+    return poolClusterTarget(endpoints, mariadb.createPoolCluster({ defaultSelector: 'ORDER' }), (cluster) =>
+      cluster.of(null, 'ORDER'),
     );
   },
 };

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { BenchClient } from '../types';
-import { addEveryNode, inserting } from './endpoints';
+import { poolClusterTarget } from './endpoints';
 
 /**
  * mysql2's PoolCluster with every node, writing through the `ORDER` selector: the first node that
@@ -17,13 +17,8 @@ export const poolClusterMysql: BenchClient = {
     "mysql2/promise createPoolCluster({ defaultSelector: 'ORDER' }), add(node1..3), of('*'), defaults (connectionLimit 10 per node)",
   async open(endpoints) {
     const cluster = mysql.createPoolCluster({ defaultSelector: 'ORDER' });
-    addEveryNode(endpoints, (name, config) => cluster.add(name, config));
     // It reports every failed connect it retries as a 'warn' event; the app would log it.
     cluster.on('warn', () => undefined);
-    const writer = cluster.of('*');
-    return inserting(
-      (id) => writer.query('INSERT INTO writes(id) VALUES (?)', [id]),
-      () => cluster.end(),
-    );
+    return poolClusterTarget(endpoints, cluster, (members) => members.of('*'));
   },
 };
