@@ -10,6 +10,7 @@ import {
   type Row,
   type SqlTx,
 } from './engine-fixture';
+import { settled, sleep } from './wait';
 
 /**
  * The scenarios of pool.transaction on real clusters, written once for every engine:
@@ -95,8 +96,6 @@ async function txCluster(fixture: EngineFixture, options: TxClusterOptions): Pro
     },
   };
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function createShop(cluster: TxCluster): Promise<void> {
   const { serial, text } = cluster.types;
@@ -196,7 +195,7 @@ async function commitCutScenario(cluster: TxCluster, checkouts = 1_000): Promise
       }
     }
   };
-  await Promise.all([shopper(), shopper(), shopper(), shopper()]);
+  await settled('the shoppers to finish', Promise.all([shopper(), shopper(), shopper(), shopper()]));
   for (const cut of cuts) await cut.off();
   const cutsMade = cuts.reduce((sum, cut) => sum + cut.cuts, 0);
 
@@ -281,7 +280,7 @@ async function killPrimaryScenario(cluster: TxCluster, synchronous: boolean): Pr
   const promotedAt = performance.now();
   await sleep(1_500);
   open = false;
-  await Promise.all(shoppers);
+  await settled('the shoppers to finish', Promise.all(shoppers));
 
   const orders = await ordersByRef(cluster, promoted);
   const finalRefs = [...orders].flatMap(([ref, ids]) => ids.map(() => ref));

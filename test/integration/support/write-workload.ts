@@ -1,4 +1,5 @@
 import { createHistory, type HistoryRecorder } from '../../../src/testing/history';
+import { settled } from './wait';
 
 /** Anything with pg.Pool's `query`: our pool, or a raw pg.Pool for comparison. */
 export interface Queryable {
@@ -47,7 +48,7 @@ export function startWrites(
     },
     async stop() {
       running = false;
-      await Promise.all(workers);
+      await settled('the writers to finish their last writes', Promise.all(workers));
     },
   };
 }
