@@ -6,7 +6,6 @@
  * standby 500 ms later as Patroni or an operator would, and prints what the shop saw.
  */
 import { statfsSync } from 'node:fs';
-import { WriteOutcomeUnknownError } from '../src/core/errors';
 import { createPgPool } from '../src/drivers/pg';
 import { createHistory, startPgCluster } from '../src/testing';
 
@@ -74,15 +73,12 @@ async function main(): Promise<void> {
     const shopper = async () => {
       while (open) {
         const id = nextId++;
-        const op = history.begin(id);
-        try {
-          await checkout(id);
-          op.ok();
-        } catch (error) {
+        // failover-pool's errors say whether the order may have been placed (WriteOutcomeUnknownError)
+        // or certainly was not (the others); the history records it so.
+        const error = await history.attempt(id, () => checkout(id));
+        if (error !== undefined) {
           const code = (error as { code?: string }).code ?? (error as Error).name;
           errors.set(code, (errors.get(code) ?? 0) + 1);
-          if (error instanceof WriteOutcomeUnknownError) op.unknown(error);
-          else op.fail(error);
         }
       }
     };

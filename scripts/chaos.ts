@@ -10,24 +10,19 @@
 import { statfsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  CHAOS_FAULTS,
   type ChaosEngine,
   type ChaosReport,
-  faultsNamed,
-  findMariadbBinaries,
-  findPgBinaries,
+  chaos,
   formatChaosTable,
+  harness,
   mariadbChaosEngine,
-  mergeReports,
   pgChaosEngine,
-  type Replication,
   runChaos,
-  type TrialResult,
   writeChaosReport,
 } from '../src/testing/index';
 
 const USAGE = `Usage: npm run chaos -- [--trials N] [--faults a,b] [--replication async,sync] [--engines postgresql,mariadb] [--out DIR]
-Faults: ${CHAOS_FAULTS.map((fault) => fault.name).join(', ')}
+Faults: ${chaos.ALL_FAULTS.map((fault) => fault.name).join(', ')}
 Engines: postgresql, mariadb (default: every one whose server binaries are found)`;
 
 const list = (value: string | undefined) =>
@@ -61,16 +56,15 @@ function parse() {
   }
   const engines = list(values.engines) ?? availableEngines();
   if (engines.length === 0) throw new Error(`No engine's server binaries were found.\n${USAGE}`);
-  for (const engine of engines) {
-    if (!(engine in ENGINES)) {
-      throw new Error(`Unknown engine "${engine}"; available: ${Object.keys(ENGINES).join(', ')}.`);
-    }
+  const unknown = engines.find((engine) => !isEngine(engine));
+  if (unknown !== undefined) {
+    throw new Error(`Unknown engine "${unknown}"; available: ${Object.keys(ENGINES).join(', ')}.`);
   }
   return {
     trials,
-    faults: faultsNamed(list(values.faults)),
-    replication: replication as Replication[],
-    engines,
+    faults: chaos.faultsNamed(list(values.faults)),
+    replication: replication as harness.ReplicationMode[],
+    engines: engines.filter(isEngine),
     out: values.out,
   };
 }
@@ -86,38 +80,24 @@ function clusterTmpDir(): string | undefined {
   }
 }
 
-interface EngineEntry {
-  create(): ChaosEngine<unknown>;
-  /** Throws, saying why, when the engine's server binaries are not on this machine. */
-  findBinaries(): unknown;
-}
-
-/** The engines of the matrix by name. Galera joins here when its pool lands. */
-const ENGINES: Record<string, EngineEntry> = {
-  postgresql: {
-    create: () => pgChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
-    findBinaries: () => findPgBinaries(),
-  },
-  mariadb: {
-    create: () => mariadbChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
-    findBinaries: () => findMariadbBinaries(),
-  },
+/** The engines of the matrix by name (the harness's engine names). Galera joins here when its pool lands. */
+const ENGINES: Record<'postgresql' | 'mariadb', () => ChaosEngine<unknown>> = {
+  postgresql: () => pgChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
+  mariadb: () => mariadbChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
 };
+type EngineName = keyof typeof ENGINES;
+const isEngine = (name: string): name is EngineName => name in ENGINES;
 
 /** Without --engines: every engine this machine can run, saying which ones it skips and why. */
-function availableEngines(): string[] {
-  return Object.keys(ENGINES).filter((name) => {
-    try {
-      ENGINES[name]!.findBinaries();
-      return true;
-    } catch (error) {
-      console.warn(`Skipping ${name}: ${error instanceof Error ? error.message : error}`);
-      return false;
-    }
+function availableEngines(): EngineName[] {
+  return (Object.keys(ENGINES) as EngineName[]).filter((name) => {
+    const missing = harness.missingServer(name);
+    if (missing) console.warn(`Skipping ${name}: ${missing}`);
+    return missing === undefined;
   });
 }
 
-function progress(result: TrialResult): void {
+function progress(result: chaos.TrialResult): void {
   const verdict = result.harnessError
     ? `BROKEN: ${result.harnessError}`
     : `ok ${result.writes.ok}, lost ${result.lost}, dup ${result.duplicated}, unknown ${result.writes.unknown}, outage ${result.outageMs} ms`;
@@ -134,7 +114,7 @@ async function main(): Promise<void> {
   for (const name of options.engines) {
     reports.push(
       await runChaos({
-        engine: ENGINES[name]!.create(),
+        engine: ENGINES[name](),
         faults: options.faults,
         replication: options.replication,
         trials: options.trials,
@@ -142,7 +122,7 @@ async function main(): Promise<void> {
       }),
     );
   }
-  const report = mergeReports(reports);
+  const report = chaos.mergeReports(reports);
   console.log(`\n${formatChaosTable(report)}`);
   const files = await writeChaosReport(report, options.out);
   console.log(`\nWrote ${files.json}\nWrote ${files.html}`);

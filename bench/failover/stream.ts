@@ -1,11 +1,6 @@
 import { createHistory, type HistoryRecorder } from '../../src/testing/history';
-import { builtRoot } from '../lib/built-package';
 import { within } from '../lib/time';
 import type { WriteTarget } from './types';
-
-// The classes the built pools throw (src/core/errors.ts has look-alikes that `instanceof` would miss,
-// and every failover-pool error would then count as of unknown outcome).
-const { FailoverPoolError, WriteOutcomeUnknownError } = await builtRoot();
 
 export interface StreamOptions {
   /** Concurrent callers, each inserting one row at a time. */
@@ -32,19 +27,13 @@ export function startStream(target: WriteTarget, options: StreamOptions): WriteS
   const caller = async () => {
     while (running) {
       const id = next++;
-      const op = history.begin(id);
-      try {
+      // Only failover-pool says "certainly not applied" (its errors other than
+      // WriteOutcomeUnknownError, told by their codes); any other error may hide an applied
+      // write, and the checker reports how each such write actually ended.
+      await history.attempt(id, async () => {
         await target.insert(id);
-        op.ok();
         acks.push({ id, at: performance.now() });
-      } catch (error) {
-        // Only failover-pool says "certainly not applied" (its FailoverPoolErrors other than
-        // WriteOutcomeUnknownError); any other error may hide an applied write, and the checker
-        // reports how each such write actually ended.
-        if (error instanceof FailoverPoolError && !(error instanceof WriteOutcomeUnknownError))
-          op.fail(error);
-        else op.unknown(error);
-      }
+      });
       if (running && options.pauseMs > 0)
         await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }

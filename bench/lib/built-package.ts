@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../peers/paths';
 
-type RootEntry = typeof import('../../src/index');
 type PgEntry = typeof import('../../src/drivers/pg');
 type Mysql2Entry = typeof import('../../src/drivers/mysql2');
 
@@ -21,10 +20,3 @@ async function built<T>(name: string): Promise<T> {
 
 export const builtPg = (): Promise<PgEntry> => built<PgEntry>('pg');
 export const builtMysql2 = (): Promise<Mysql2Entry> => built<Mysql2Entry>('mysql2');
-
-/**
- * The error classes the built pools throw. The bundles share one chunk for them, so these are the
- * very classes of dist/pg.js and dist/mysql2.js; src/core/errors.ts has classes of the same name that
- * `instanceof` would not match.
- */
-export const builtRoot = (): Promise<RootEntry> => built<RootEntry>('index');

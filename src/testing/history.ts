@@ -18,6 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { formatReport } from './history-report';
+import { defaultOutcomeOf } from './outcome';
 
 export type OpId = string | number | bigint;
 export type OpOutcome = 'ok' | 'fail' | 'unknown';
@@ -55,6 +56,17 @@ export interface HistoryRecorder {
     outcome: OpOutcome;
     error?: unknown;
   }): void;
+  /**
+   * Runs `write` as one operation (begun now) and records how it ended: `ok` when it resolves;
+   * when it throws, what `outcomeOf` says (default: `fail` for failover-pool's errors that say
+   * nothing was applied, `unknown` for WriteOutcomeUnknownError and any other error). Never
+   * throws: resolves with the error the write failed with, or undefined.
+   */
+  attempt(
+    id: OpId,
+    write: () => Promise<unknown>,
+    options?: { kind?: string; outcomeOf?: (error: unknown) => 'fail' | 'unknown' },
+  ): Promise<unknown>;
   /** Every operation recorded so far, in the order they began. */
   ops(): readonly Readonly<HistoryOp>[];
   check(finalIds: Iterable<OpId>, options?: CheckOptions): CheckResult;
@@ -144,7 +156,7 @@ export function createHistory(options: { now?: () => number } = {}): HistoryReco
   const now = options.now ?? (() => performance.now());
   const ops: HistoryOp[] = [];
 
-  return {
+  const recorder: HistoryRecorder = {
     begin(id, kind = 'write') {
       assertId(id);
       const op: HistoryOp = { id, kind, start: now() };
@@ -170,9 +182,22 @@ export function createHistory(options: { now?: () => number } = {}): HistoryReco
       if (!(op.end >= op.start)) throw new RangeError(`history: end (${op.end}) before start (${op.start})`);
       ops.push({ ...op, kind: op.kind ?? 'write' });
     },
+    async attempt(id, write, attemptOptions = {}) {
+      const op = recorder.begin(id, attemptOptions.kind);
+      try {
+        await write();
+        op.ok();
+        return undefined;
+      } catch (error) {
+        if ((attemptOptions.outcomeOf ?? defaultOutcomeOf)(error) === 'fail') op.fail(error);
+        else op.unknown(error);
+        return error;
+      }
+    },
     ops: () => ops,
     check: (finalIds, checkOptions) => checkHistory(ops, finalIds, checkOptions),
   };
+  return recorder;
 }
 
 function assertId(id: unknown): void {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mariadbUnavailable } from './support/mariadb-cluster';
+import { mariadbUnavailable } from './support/mariadb-fixture';
 
 /**
  * `npm test` checks that both benchmark scripts still run end to end, in their --smoke mode (one short
@@ -15,22 +15,6 @@ const root = join(import.meta.dirname, '..', '..');
 const out = mkdtempSync(join(process.env.FAILOVER_POOL_TMPDIR || tmpdir(), 'bench-smoke-'));
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
-
-function runBench(script: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, '--smoke', '--out', out], {
-      cwd: root,
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 type Engine = 'postgres' | 'mysql';
 
@@ -63,16 +47,41 @@ const engines: Engine[] = mariadbUnavailable() === undefined ? ['postgres', 'mys
 
 const readReport = (): Report => JSON.parse(readFileSync(join(out, 'bench-report.json'), 'utf8')) as Report;
 
+function runScript(script: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--smoke', '--out', out], {
+      cwd: root,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/**
+ * Runs a bench script in --smoke mode; it must exit 0 and report a section for every engine this
+ * machine runs. Returns its output and those sections.
+ */
+async function runBench<K extends keyof Report>(script: string, report: K) {
+  const { code, output } = await runScript(script);
+  expect(code, output).toBe(0);
+  const sections = readReport()[report] ?? {};
+  expect(Object.keys(sections).sort()).toEqual([...engines].sort());
+  return { output, sections: sections as NonNullable<Report[K]> };
+}
+
 describe('benchmark scripts (smoke)', () => {
   it('bench:failover --smoke runs every Node 20 client through a fault on each engine and reports it', {
     timeout: 300_000,
   }, async () => {
-    const { code, output } = await runBench('bench/failover.ts');
-    expect(code, output).toBe(0);
-    const failover = readReport().failover;
-    expect(Object.keys(failover ?? {}).sort()).toEqual([...engines].sort());
+    const { output, sections } = await runBench('bench/failover.ts', 'failover');
     for (const engine of engines) {
-      const section = failover?.[engine];
+      const section = sections[engine];
       expect(section?.cells.map((c) => c.client).sort(), engine).toEqual(FAILOVER_CLIENTS[engine].sort());
       for (const trial of section?.trials ?? []) {
         expect(trial.error, `${engine} ${trial.client}`).toBeUndefined();
@@ -86,12 +95,9 @@ describe('benchmark scripts (smoke)', () => {
   it('bench:overhead --smoke compares the pools on every workload of each engine and reports it', {
     timeout: 300_000,
   }, async () => {
-    const { code, output } = await runBench('bench/overhead.ts');
-    expect(code, output).toBe(0);
-    const overhead = readReport().overhead;
-    expect(Object.keys(overhead ?? {}).sort()).toEqual([...engines].sort());
+    const { sections } = await runBench('bench/overhead.ts', 'overhead');
     for (const engine of engines) {
-      const section = overhead?.[engine];
+      const section = sections[engine];
       expect(section?.pairs, engine).toHaveLength(OVERHEAD_PAIRS[engine]);
       for (const pair of section?.pairs ?? []) {
         expect(pair.cells).toHaveLength(9);

@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { FailoverPgPool } from '../../src/drivers/pg';
 import {
-  CHAOS_FAULTS,
   type ChaosEngine,
   type ChaosFault,
   type ChaosWorkload,
-  faultsNamed,
+  chaos,
   mariadbChaosEngine,
-  mariadbInsertWorkload,
   pgChaosEngine,
-  pgInsertWorkload,
-  runTrial,
-  type TrialResult,
 } from '../../src/testing';
-import { mariadbUnavailable } from './support/mariadb-cluster';
-import { pgSources } from './support/pg-cluster';
+import { mariadbUnavailable } from './support/mariadb-fixture';
+import { pgSources } from './support/pg-fixture';
 
 /*
  * One trial of every fault of the chaos matrix under synchronous replication (PostgreSQL synchronous
@@ -27,7 +22,7 @@ const [source] = pgSources();
 /** An id far above any the workload writes in one trial. */
 const STRAY_ID = 900_000_001;
 
-function problems(result: TrialResult) {
+function problems(result: chaos.TrialResult) {
   return {
     harnessError: result.harnessError,
     lost: result.examples.lost,
@@ -48,14 +43,14 @@ const clean = {
 };
 
 function fault(name: string): ChaosFault {
-  const [found] = faultsNamed([name]);
+  const [found] = chaos.faultsNamed([name]);
   return found!;
 }
 
 /** One synchronous trial per fault of the matrix, each clean. */
 function everyFaultOnce<Pool>(engine: ChaosEngine<Pool>) {
-  it.each(CHAOS_FAULTS.map((f) => [f.title, f] as const))('%s', async (_title, chaosFault) => {
-    const result = await runTrial({
+  it.each(chaos.ALL_FAULTS.map((f) => [f.title, f] as const))('%s', async (_title, chaosFault) => {
+    const result = await chaos.runTrial({
       engine,
       workload: engine.defaultWorkload,
       fault: chaosFault,
@@ -84,13 +79,13 @@ describe.skipIf(!source)('chaos matrix, one trial, synchronous replication (Post
   it('catches a lost acknowledged write (the checker is not blind)', async () => {
     // An app that acknowledges every tenth write without writing it.
     const lying: ChaosWorkload<FailoverPgPool> = {
-      ...pgInsertWorkload,
+      ...chaos.pgInsertWorkload,
       name: 'lying insert',
       async write(pool, id) {
-        if (id % 10 !== 0) await pgInsertWorkload.write(pool, id);
+        if (id % 10 !== 0) await chaos.pgInsertWorkload.write(pool, id);
       },
     };
-    const result = await runTrial({
+    const result = await chaos.runTrial({
       engine,
       workload: lying,
       fault: fault('reset-all'),
@@ -121,14 +116,16 @@ describe.skipIf(mariadbUnavailable() !== undefined)(
           const old = context.cluster.primary;
           await blackhole.run(context);
           context.cluster
-            .query(old, `INSERT INTO chaos_writes (id) VALUES (${STRAY_ID})`)
+            .query(old, `INSERT INTO chaos_writes (id) VALUES (${STRAY_ID})`, [], {
+              database: context.cluster.connectionOptions.database,
+            })
             .catch(() => undefined); // never acknowledged: ends with the cluster
           await context.sleep(300);
         },
       };
-      const result = await runTrial({
+      const result = await chaos.runTrial({
         engine,
-        workload: mariadbInsertWorkload,
+        workload: chaos.mariadbInsertWorkload,
         fault: straying,
         replication: 'sync',
         trial: 1,

@@ -4,11 +4,17 @@ import { Kysely, MysqlDialect } from 'kysely';
 import type mysql from 'mysql2';
 import rawMysql from 'mysql2';
 import type { FieldPacket, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createMysqlPool, type FailoverMysqlPool } from '../../src/drivers/mysql2';
+import { describe, expect, it } from 'vitest';
+import { createMysqlPool } from '../../src/drivers/mysql2';
 import type { MariadbCluster } from '../../src/testing';
-import { clusterWithTable, idsOn, mariadbUnavailable, sleep } from './support/mariadb-cluster';
-import { type Queryable, startWrites } from './support/write-workload';
+import { mariadbFixture, mariadbUnavailable } from './support/mariadb-fixture';
+import {
+  drizzleWrites,
+  kyselyWrites,
+  ormAcrossSwitchover,
+  type WritesDatabase,
+} from './support/orm-scenario';
+import { endedAfterEach } from './support/resources';
 
 /**
  * The pool is a drop-in for mysql2's: every call form of the callback and promise APIs on a real
@@ -16,22 +22,21 @@ import { type Queryable, startWrites } from './support/write-workload';
  * the pool into its promise flavour) across a planned switchover.
  */
 const writes = mysqlTable('writes', { id: bigint('id', { mode: 'number' }).primaryKey() });
-interface Database {
-  writes: { id: number };
-}
 
 type Callback = (error: Error | null, result?: unknown, fields?: FieldPacket[]) => void;
 
 describe.skipIf(mariadbUnavailable() !== undefined)('the mysql2 pool as a drop-in, on MariaDB', () => {
-  let cluster: MariadbCluster | undefined;
-  let pool: FailoverMysqlPool | undefined;
+  const started = endedAfterEach();
 
-  afterEach(async () => {
-    await new Promise<void>((resolve) => (pool ? pool.end(() => resolve()) : resolve()));
-    await cluster?.destroy();
-    pool = undefined;
-    cluster = undefined;
-  });
+  /** mysql2's callback pool, ended after the test. */
+  const poolOn = (
+    cluster: MariadbCluster,
+    options: Omit<Parameters<typeof createMysqlPool>[0], 'hosts'> = {},
+  ) => {
+    const pool = createMysqlPool({ ...cluster.connectionOptions, ...options });
+    started.ends(() => new Promise<void>((resolve) => pool.end(() => resolve())));
+    return pool;
+  };
 
   /** Calls a callback-style method and resolves with (result, fields). */
   function call<T>(start: (callback: Callback) => unknown): Promise<[T, FieldPacket[] | undefined]> {
@@ -41,8 +46,8 @@ describe.skipIf(mariadbUnavailable() !== undefined)('the mysql2 pool as a drop-i
   }
 
   it('takes every mysql2 call form: ? and SET ? formats, options objects, callbacks, events, streams', async () => {
-    cluster = await clusterWithTable();
-    pool = createMysqlPool({ ...cluster.connectionOptions, connectionLimit: 2 });
+    const cluster = started.cluster(await mariadbFixture.start({ writesTable: true }));
+    const pool = poolOn(cluster, { connectionLimit: 2 });
     const p = pool;
     const events: string[] = [];
     for (const event of ['connection', 'acquire', 'release', 'enqueue'] as const)
@@ -119,7 +124,7 @@ describe.skipIf(mariadbUnavailable() !== undefined)('the mysql2 pool as a drop-i
     expect(() => promisePool.query('SELECT 1', (() => undefined) as never)).toThrow(
       /Callback function is not available/,
     );
-    expect(await idsOn(cluster, 'node1')).toEqual(['1', '2', '3', '4', '5', '6', '8']);
+    expect(await mariadbFixture.idsOn(cluster, 'node1')).toEqual(['1', '2', '3', '4', '5', '6', '8']);
 
     expect(events).toContain('connection');
     expect(events).toContain('acquire');
@@ -130,8 +135,8 @@ describe.skipIf(mariadbUnavailable() !== undefined)('the mysql2 pool as a drop-i
   });
 
   it('emits the same events as mysql2 itself, several result sets included', async () => {
-    cluster = await clusterWithTable();
-    pool = createMysqlPool({ ...cluster.connectionOptions, multipleStatements: true });
+    const cluster = started.cluster(await mariadbFixture.start({ writesTable: true }));
+    const pool = poolOn(cluster, { multipleStatements: true });
     const raw = rawMysql.createConnection({
       host: '127.0.0.1',
       port: cluster.node('node1').port,
@@ -157,64 +162,21 @@ describe.skipIf(mariadbUnavailable() !== undefined)('the mysql2 pool as a drop-i
     expect(expected).toHaveLength(6);
   });
 
-  /** A write stream through `insert` across a planned switchover; returns what the checker found. */
-  async function acrossSwitchover(insert: (id: number) => Promise<unknown>) {
-    if (!cluster) throw new Error('no cluster');
-    const queryable: Queryable = { query: (_text, values) => insert(Number(values?.[0])) };
-    const stream = startWrites(queryable);
-    await sleep(400);
-    await cluster.switchover('node2');
-    await sleep(400);
-    await stream.stop();
-    const result = stream.history.check(await idsOn(cluster, 'node2'));
-    return { result, errors: [...stream.errors.keys()] };
-  }
-
   it('Kysely (MysqlDialect) queries, transactions, streams, and a switchover with no error', async () => {
-    cluster = await clusterWithTable();
-    pool = createMysqlPool({ ...cluster.connectionOptions });
-    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
-
-    await db.insertInto('writes').values({ id: -1 }).execute();
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('writes').values({ id: -2 }).execute();
-      await trx.insertInto('writes').values({ id: -3 }).execute();
-    });
-    const rows = await db.selectFrom('writes').select('id').where('id', '<', 0).orderBy('id').execute();
-    expect(rows.map((r) => Number(r.id))).toEqual([-3, -2, -1]);
+    const cluster = started.cluster(await mariadbFixture.start({ writesTable: true }));
+    const pool = createMysqlPool({ ...cluster.connectionOptions });
+    const db = new Kysely<WritesDatabase>({ dialect: new MysqlDialect({ pool }) });
+    started.ends(() => db.destroy()); // it ends the pool
+    await ormAcrossSwitchover('Kysely', kyselyWrites(db), mariadbFixture, cluster);
     const streamed: number[] = [];
-    for await (const row of db.selectFrom('writes').select('id').orderBy('id').stream())
+    for await (const row of db.selectFrom('writes').select('id').where('id', '<', 0).orderBy('id').stream())
       streamed.push(Number(row.id));
     expect(streamed).toEqual([-3, -2, -1]);
-
-    const { result, errors } = await acrossSwitchover((id) =>
-      db.insertInto('writes').values({ id }).execute(),
-    );
-    console.log(`[MariaDB] Kysely across a switchover: ${JSON.stringify({ errors, ...result.counts })}`);
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toEqual([]);
-    expect(errors).toEqual([]);
-    await db.destroy();
-    pool = undefined; // Kysely's destroy() ended it
   });
 
   it('Drizzle (mysql2) queries, transactions, and a switchover with no error', async () => {
-    cluster = await clusterWithTable();
-    pool = createMysqlPool({ ...cluster.connectionOptions });
-    const db = drizzle(pool);
-
-    await db.insert(writes).values({ id: -1 });
-    await db.transaction(async (tx) => {
-      await tx.insert(writes).values({ id: -2 });
-      await tx.insert(writes).values({ id: -3 });
-    });
-    const rows = await db.select().from(writes);
-    expect(rows.map((r) => r.id).sort((a, b) => a - b)).toEqual([-3, -2, -1]);
-
-    const { result, errors } = await acrossSwitchover((id) => db.insert(writes).values({ id }));
-    console.log(`[MariaDB] Drizzle across a switchover: ${JSON.stringify({ errors, ...result.counts })}`);
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toEqual([]);
-    expect(errors).toEqual([]);
+    const cluster = started.cluster(await mariadbFixture.start({ writesTable: true }));
+    const db = drizzle(poolOn(cluster));
+    await ormAcrossSwitchover('Drizzle', drizzleWrites(db, writes), mariadbFixture, cluster);
   });
 });

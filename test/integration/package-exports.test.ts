@@ -54,6 +54,11 @@ describe.skipIf(!built)('the built package', () => {
         'createFaultProxy',
         'createHistory',
         'runChaos',
+        // The rest of each tool, grouped under its name.
+        'harness',
+        'faultProxy',
+        'historyCheck',
+        'chaos',
       ]),
     );
   });

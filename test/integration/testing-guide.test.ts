@@ -1,16 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { FailoverPoolError, WriteOutcomeUnknownError } from '../../src/core/errors';
+import { describe, expect, it } from 'vitest';
+import { WriteOutcomeUnknownError } from '../../src/core/errors';
 import { createPgPool, type FailoverPgPool } from '../../src/drivers/pg';
 import {
+  chaos,
   createHistory,
-  faultsNamed,
   type HistoryRecorder,
   type PgCluster,
   pgChaosEngine,
-  runTrial,
   startPgCluster,
 } from '../../src/testing';
-import { pgSources } from './support/pg-cluster';
+import { pgSources } from './support/pg-fixture';
+import { endedAfterEach } from './support/resources';
 
 /*
  * The worked example of docs/testing.md, runnable: an app's checkout tested under kill -9 of the
@@ -48,17 +48,13 @@ async function checkout(pool: FailoverPgPool, orderRef: number, sku: string): Pr
 
 // ---- the test ----------------------------------------------------------------------------------
 
-/** Places one order and records how it ended, as the app saw it. */
+/**
+ * Places one order and records how it ended, as the app saw it: failover-pool says when a write
+ * may have been applied (WriteOutcomeUnknownError), its other errors mean "not applied", and any
+ * other error is counted as unknown.
+ */
 async function placeOrder(pool: FailoverPgPool, history: HistoryRecorder, orderRef: number): Promise<void> {
-  const op = history.begin(orderRef);
-  try {
-    await checkout(pool, orderRef, 'mug');
-    op.ok();
-  } catch (error) {
-    // failover-pool says when a write may have been applied; its other errors mean "not applied".
-    if (error instanceof WriteOutcomeUnknownError || !(error instanceof FailoverPoolError)) op.unknown(error);
-    else op.fail(error);
-  }
+  await history.attempt(orderRef, () => checkout(pool, orderRef, 'mug'));
 }
 
 async function orderRefs(cluster: PgCluster): Promise<string[]> {
@@ -77,29 +73,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const [source] = pgSources();
 
 describe.skipIf(!source)('docs/testing.md: a checkout under faults', () => {
-  let cluster: PgCluster | undefined;
-  let pool: FailoverPgPool | undefined;
-
-  afterEach(async () => {
-    await pool?.end();
-    await cluster?.destroy();
-    pool = undefined;
-    cluster = undefined;
-  });
+  const started = endedAfterEach();
 
   it('loses and duplicates no order when the primary is killed', async () => {
-    cluster = await startPgCluster({ source, synchronous: true });
-    pool = createPgPool({
-      ...cluster.connectionOptions,
-      query_timeout: 5_000,
-    });
+    const cluster = started.cluster(await startPgCluster({ source, synchronous: true }));
+    const pool = started.pool(createPgPool({ ...cluster.connectionOptions, query_timeout: 5_000 }));
     await createShop(pool);
 
     const history = createHistory();
     let nextRef = 1;
     let open = true;
     const shopper = async () => {
-      while (open) await placeOrder(pool!, history, nextRef++);
+      while (open) await placeOrder(pool, history, nextRef++);
     };
     const shoppers = [shopper(), shopper(), shopper(), shopper()];
 
@@ -125,8 +110,8 @@ describe.skipIf(!source)('docs/testing.md: a checkout under faults', () => {
   });
 
   it('reports an order whose COMMIT reply was lost as unknown, and it was in fact placed', async () => {
-    cluster = await startPgCluster({ source, synchronous: true, proxies: true });
-    pool = createPgPool({ ...cluster.connectionOptions, query_timeout: 5_000 });
+    const cluster = started.cluster(await startPgCluster({ source, synchronous: true, proxies: true }));
+    const pool = started.pool(createPgPool({ ...cluster.connectionOptions, query_timeout: 5_000 }));
     await createShop(pool);
 
     // The proxy forwards the COMMIT, then drops the connection before the reply comes back.
@@ -145,7 +130,7 @@ describe.skipIf(!source)('docs/testing.md: a checkout under faults', () => {
   });
 
   it('runs the checkout through a cell of the chaos matrix', async () => {
-    const result = await runTrial({
+    const result = await chaos.runTrial({
       engine: pgChaosEngine({ cluster: { source } }),
       workload: {
         name: 'checkout',
@@ -153,7 +138,7 @@ describe.skipIf(!source)('docs/testing.md: a checkout under faults', () => {
         write: (shopPool, id) => checkout(shopPool, id, 'mug'),
         idsSql: 'SELECT order_ref AS id FROM orders',
       },
-      fault: faultsNamed(['kill-primary'])[0]!,
+      fault: chaos.faultsNamed(['kill-primary'])[0]!,
       replication: 'sync',
       trial: 1,
     });

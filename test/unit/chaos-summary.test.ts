@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NoPrimaryError, WriteOutcomeUnknownError } from '../../src/core/errors';
-import {
-  CHAOS_FAULTS,
-  type ChaosReport,
-  chaosReportHtml,
-  defaultOutcomeOf,
-  faultsNamed,
-  formatChaosTable,
-  type TrialResult,
-} from '../../src/testing';
+import { type ChaosReport, chaos, formatChaosTable } from '../../src/testing';
 import { summarizeCell } from '../../src/testing/chaos/summary';
 
 /** A clean trial; `over` changes what a test is about. */
-function trial(over: Partial<TrialResult> = {}): TrialResult {
+function trial(over: Partial<chaos.TrialResult> = {}): chaos.TrialResult {
   return {
     engine: 'postgresql',
     description: 'PostgreSQL 15',
@@ -46,8 +37,8 @@ function trial(over: Partial<TrialResult> = {}): TrialResult {
   };
 }
 
-const killPrimary = faultsNamed(['kill-primary'])[0]!;
-const partition = faultsNamed(['partition-primary'])[0]!;
+const killPrimary = chaos.faultsNamed(['kill-primary'])[0]!;
+const partition = chaos.faultsNamed(['partition-primary'])[0]!;
 
 describe('summarizeCell', () => {
   it('passes a clean cell and takes the median and max outage over trials', () => {
@@ -134,7 +125,7 @@ describe('reports', () => {
   });
 
   it('draws one timeline per trial, names the lost ids, and escapes labels', () => {
-    const html = chaosReportHtml({
+    const html = chaos.reportHtml({
       ...report,
       trials: report.trials.map((t) => ({
         ...t,
@@ -152,7 +143,7 @@ describe('reports', () => {
 
 describe('faults', () => {
   it('covers the matrix of the issue, with unique names', () => {
-    expect(CHAOS_FAULTS.map((fault) => fault.name)).toEqual([
+    expect(chaos.ALL_FAULTS.map((fault) => fault.name)).toEqual([
       'kill-primary',
       'sigstop-primary',
       'blackhole-primary',
@@ -162,17 +153,7 @@ describe('faults', () => {
       'kill-replica',
       'two-failovers',
     ]);
-    expect(faultsNamed(['partition-primary'])[0]?.promoter).toBe('nobody');
-    expect(() => faultsNamed(['nope'])).toThrow(/Unknown fault "nope"/);
-  });
-});
-
-describe('defaultOutcomeOf', () => {
-  it("counts failover-pool's not-applied errors as failed and everything else as unknown", () => {
-    expect(defaultOutcomeOf(new NoPrimaryError('timeout', 'no primary', 100))).toBe('fail');
-    expect(defaultOutcomeOf(new WriteOutcomeUnknownError('lost', {}))).toBe('unknown');
-    expect(defaultOutcomeOf(new Error('Query read timeout'))).toBe('unknown');
-    expect(defaultOutcomeOf(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe('unknown');
-    expect(defaultOutcomeOf(undefined)).toBe('unknown');
+    expect(chaos.faultsNamed(['partition-primary'])[0]?.promoter).toBe('nobody');
+    expect(() => chaos.faultsNamed(['nope'])).toThrow(/Unknown fault "nope"/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NoPrimaryError } from '../../src/core/errors';
-import { faultsNamed, type TrialSpec } from '../../src/testing';
+import { chaos } from '../../src/testing';
 import { type Observed, toResult } from '../../src/testing/chaos/trial-result';
 import { checkHistory, createHistory, type HistoryOp } from '../../src/testing/history';
 
@@ -13,13 +13,13 @@ function oks(from: number, to: number, firstId: number): HistoryOp[] {
   return ops;
 }
 
-const fault = faultsNamed(['kill-primary'])[0]!;
+const fault = chaos.faultsNamed(['kill-primary'])[0]!;
 const spec = {
   engine: { name: 'postgresql' },
   fault,
   replication: 'sync',
   trial: 1,
-} as unknown as TrialSpec<unknown>;
+} as unknown as chaos.TrialSpec<unknown>;
 
 function resultOf(ops: HistoryOp[], finalIds: string[]) {
   const observed: Observed = {

@@ -4,13 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProtocolInspector, Statement } from '../../src/testing/fault-proxy/inspector';
-import {
-  CLIENT_COMPRESS,
-  CLIENT_PROTOCOL_41,
-  CLIENT_QUERY_ATTRIBUTES,
-  CLIENT_SSL,
-  MysqlInspector,
-} from '../../src/testing/fault-proxy/mysql-protocol';
+import { CLIENT, MysqlInspector } from '../../src/testing/fault-proxy/mysql-protocol';
 import {
   PG_CANCEL_REQUEST_CODE,
   PG_SSL_REQUEST_CODE,
@@ -155,7 +149,7 @@ const myPrepare = (sql: string): Buffer => myCommand(0x16, sql);
 const myPing = (): Buffer => myPacket(0, Buffer.from([0x0e]));
 
 describe('MysqlInspector', () => {
-  const caps = CLIENT_PROTOCOL_41;
+  const caps = CLIENT.PROTOCOL_41;
   const session = Buffer.concat([
     myHandshakeResponse(caps),
     myPacket(3, Buffer.from('auth switch response')), // authentication continues: sequence > 0
@@ -185,9 +179,9 @@ describe('MysqlInspector', () => {
     expect(feed(inspector, infileData)).toEqual([]);
   });
 
-  it('passes through after an SSLRequest (CLIENT_SSL)', () => {
+  it('passes through after an SSLRequest (CLIENT.SSL)', () => {
     const inspector = new MysqlInspector();
-    const sslRequest = myPacket(1, myHandshakeResponse(caps | CLIENT_SSL).subarray(4, 36));
+    const sslRequest = myPacket(1, myHandshakeResponse(caps | CLIENT.SSL).subarray(4, 36));
     expect(feed(inspector, Buffer.concat([sslRequest, myQuery('COMMIT')]), 4)).toEqual([]);
     expect(inspector.passthrough).toBe(true);
   });
@@ -195,15 +189,15 @@ describe('MysqlInspector', () => {
   it('passes through when compression is negotiated', () => {
     const inspector = new MysqlInspector();
     expect(
-      feed(inspector, Buffer.concat([myHandshakeResponse(caps | CLIENT_COMPRESS), myQuery('COMMIT')])),
+      feed(inspector, Buffer.concat([myHandshakeResponse(caps | CLIENT.COMPRESS), myQuery('COMMIT')])),
     ).toEqual([]);
     expect(inspector.passthrough).toBe(true);
   });
 
-  it('skips the empty query attributes of CLIENT_QUERY_ATTRIBUTES (MySQL 8.0.23+)', () => {
+  it('skips the empty query attributes of CLIENT.QUERY_ATTRIBUTES (MySQL 8.0.23+)', () => {
     const inspector = new MysqlInspector();
     const bytes = Buffer.concat([
-      myHandshakeResponse(caps | CLIENT_QUERY_ATTRIBUTES),
+      myHandshakeResponse(caps | CLIENT.QUERY_ATTRIBUTES),
       myCommand(0x03, 'COMMIT', Buffer.from([0x00, 0x01])),
     ]);
     expect(feed(inspector, bytes)).toEqual([{ message: 'COM_QUERY', text: 'COMMIT' }]);

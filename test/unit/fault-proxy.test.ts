@@ -1,9 +1,11 @@
 /**
  * The fault proxy on raw TCP: a tiny echo / hold server behind it, real sockets in front.
- * Timing bounds are generous: these check that a fault has its effect, not how precisely.
+ * No wall-clock upper bound anywhere: a delay is checked from below, and that a fault is off (or
+ * does not apply) by the contrast with HOLD_MS, a delay far longer than any wait of these tests,
+ * or by the order in which bytes arrive.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFaultProxy, type FaultProxy } from '../../src/testing/fault-proxy/index';
+import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import {
   connectError,
   connectOutcome,
@@ -13,7 +15,7 @@ import {
   TestClient,
   type TestServer,
   tcpHandles,
-} from './fault-proxy-helpers';
+} from '../support/fault-proxy-helpers';
 
 let server: TestServer;
 let proxy: FaultProxy;
@@ -25,8 +27,13 @@ async function client(): Promise<TestClient> {
   return c;
 }
 
+/** A fault delay no test waits for: bytes it holds arrive only if the fault is off or does not apply. */
+const HOLD_MS = 60_000;
+/** The deadline of every wait for bytes, far below HOLD_MS and far above any healthy round trip. */
+const WAIT_MS = 20_000;
+
 /** Round trip of `message` through the proxy and the echo server, in ms. */
-async function roundTrip(c: TestClient, message: string, timeoutMs = 3000): Promise<number> {
+async function roundTrip(c: TestClient, message: string, timeoutMs = WAIT_MS): Promise<number> {
   const start = performance.now();
   const expected = c.received.length + Buffer.byteLength(message);
   c.write(message);
@@ -80,21 +87,32 @@ describe('fault proxy: plumbing', () => {
 });
 
 describe('fault proxy: latency', () => {
-  it('delays each direction by about the given time', async () => {
+  it('delays each direction by at least the given time', async () => {
     const c = await client();
-    const baseline = await roundTrip(c, 'a');
-    expect(baseline).toBeLessThan(100);
-    const h = proxy.latency(100);
-    const both = await roundTrip(c, 'b');
-    expect(both).toBeGreaterThanOrEqual(190);
-    expect(both).toBeLessThan(1000);
+    await roundTrip(c, 'a');
+    proxy.latency(100);
+    expect(await roundTrip(c, 'b')).toBeGreaterThanOrEqual(190);
+  });
+
+  it('delays only the direction asked for', async () => {
+    const c = await client();
+    await roundTrip(c, 'a');
+    proxy.latency(HOLD_MS, 0, { direction: 'toServer' });
+    const [serverSide] = server.sockets;
+    c.write('c');
+    serverSide!.write('s');
+    // The server's byte crosses at once; the client's is held.
+    await c.waitForBytes(2, WAIT_MS);
+    expect(c.received.toString()).toBe('as');
+    expect(server.received().toString()).toBe('a');
+  });
+
+  it('stops delaying when switched off', async () => {
+    const c = await client();
+    const h = proxy.latency(HOLD_MS);
     await h.off();
-    const one = proxy.latency(100, 0, { direction: 'toServer' });
-    const oneWay = await roundTrip(c, 'c');
-    expect(oneWay).toBeGreaterThanOrEqual(95);
-    expect(oneWay).toBeLessThan(190);
-    await one.off();
-    expect(await roundTrip(c, 'd')).toBeLessThan(100);
+    expect(h.active).toBe(false);
+    await roundTrip(c, 'back to normal');
   });
 
   it('keeps byte order under jitter', async () => {
@@ -107,21 +125,20 @@ describe('fault proxy: latency', () => {
       c.write(piece);
       if (i % 10 === 0) await sleep(1);
     }
-    await c.waitForBytes(sent.length, 5000);
+    await c.waitForBytes(sent.length, WAIT_MS);
     expect(c.received.toString()).toBe(sent);
     expect(server.received().toString()).toBe(sent);
   });
 
-  it('releases queued bytes at once when switched off', async () => {
+  it('releases queued bytes when switched off, not when their delay ends', async () => {
     const c = await client();
-    const h = proxy.latency(5000);
+    const h = proxy.latency(HOLD_MS);
     c.write('queued');
     await sleep(50);
     expect(c.received.length).toBe(0);
-    const start = performance.now();
     await h.off();
-    await c.waitForBytes(6, 1000);
-    expect(performance.now() - start).toBeLessThan(500);
+    await c.waitForBytes(6, WAIT_MS);
+    expect(c.received.toString()).toBe('queued');
   });
 });
 
@@ -130,10 +147,9 @@ describe('fault proxy: bandwidth', () => {
     const c = await client();
     proxy.bandwidth(100_000, { direction: 'toServer' });
     const payload = 'x'.repeat(50_000);
-    const took = await roundTrip(c, payload, 5000);
+    const took = await roundTrip(c, payload);
     // 50 kB at 100 kB/s: about 500 ms (the bucket starts empty).
     expect(took).toBeGreaterThanOrEqual(400);
-    expect(took).toBeLessThan(2000);
     expect(c.received.toString()).toBe(payload);
   });
 });
@@ -223,12 +239,12 @@ describe('fault proxy: refuse', () => {
     await roundTrip(await client(), 'still listening');
   });
 
-  it('clear() also ends refusing', async () => {
+  it('clear() also ends refusing, and every other fault', async () => {
     await proxy.refuse();
-    proxy.latency(10_000);
+    proxy.latency(HOLD_MS);
     await proxy.clear();
     const c = await client();
-    expect(await roundTrip(c, 'ok')).toBeLessThan(1000);
+    await roundTrip(c, 'ok');
   });
 });
 
@@ -271,7 +287,7 @@ describe('fault proxy: sliceWrites', () => {
     server.chunks.length = 0;
     proxy.sliceWrites({ direction: 'toServer' });
     const payload = 'The quick brown fox jumps over the lazy dog. 0123456789';
-    await roundTrip(c, payload, 5000);
+    await roundTrip(c, payload);
     expect(c.received.toString()).toBe(`warm${payload}`);
     expect(server.received().toString()).toBe(payload);
     expect(server.chunks.length).toBeGreaterThan(5);
@@ -282,15 +298,17 @@ describe('fault proxy: sliceWrites', () => {
 describe('fault proxy: scope', () => {
   it("'new' faults leave existing connections alone, 'existing' ones leave new connections alone", async () => {
     const old = await client();
-    const onNew = proxy.latency(300, 0, { scope: 'new' });
+    const onNew = proxy.latency(HOLD_MS, 0, { scope: 'new' });
     const fresh = await client();
-    expect(await roundTrip(old, 'a')).toBeLessThan(250);
-    expect(await roundTrip(fresh, 'b')).toBeGreaterThanOrEqual(550);
+    await roundTrip(old, 'a');
+    fresh.write('b');
+    await sleep(200);
+    expect(fresh.received.length).toBe(0);
     await onNew.off();
 
     const onExisting = proxy.blackhole({ scope: 'existing' });
     const newest = await client();
-    expect(await roundTrip(newest, 'c')).toBeLessThan(250);
+    await roundTrip(newest, 'c');
     old.write('swallowed');
     await sleep(200);
     expect(old.received.toString()).toBe('a');
@@ -341,7 +359,7 @@ describe('fault proxy: abuse', () => {
     await sleep(100);
     await bw.off();
     await sl.off();
-    await c.waitForBytes(payload.length, 3000);
+    await c.waitForBytes(payload.length, WAIT_MS);
     expect(c.received.toString()).toBe(payload);
   });
 });
@@ -350,7 +368,6 @@ describe('fault proxy: close', () => {
   it('closes the listener and every socket, leaving no TCP handle behind', async () => {
     const before = tcpHandles(); // the echo server and the proxy listener
     expect(before).toBe(2);
-    console.log('RES', process.getActiveResourcesInfo());
     const a = await client();
     const b = await client();
     await roundTrip(a, 'x');

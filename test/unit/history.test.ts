@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  WriteOutcomeUnknownError as FailoverWriteOutcomeUnknownError,
+  NoPrimaryError,
+} from '../../src/core/errors';
+import { historyCheck } from '../../src/testing';
+import {
   checkHistory,
   createHistory,
   errorClassOf,
@@ -358,5 +363,34 @@ describe('checkHistory', () => {
       [1],
     );
     expect(result.ok).toBe(true);
+  });
+});
+
+describe('history.attempt and the default outcome of a failed write', () => {
+  it("counts failover-pool's not-applied errors as failed and everything else as unknown", () => {
+    const { defaultOutcomeOf } = historyCheck;
+    expect(defaultOutcomeOf(new NoPrimaryError('timeout', 'no primary', 100))).toBe('fail');
+    expect(defaultOutcomeOf(new FailoverWriteOutcomeUnknownError('lost', {}))).toBe('unknown');
+    expect(defaultOutcomeOf(new Error('Query read timeout'))).toBe('unknown');
+    expect(defaultOutcomeOf(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe('unknown');
+    expect(defaultOutcomeOf(undefined)).toBe('unknown');
+  });
+
+  it('records each write as it ended and hands back its error', async () => {
+    const { history, advance } = fakeHistory();
+    const notApplied = new NoPrimaryError('timeout', 'no primary', 100);
+    const maybeApplied = new Error('socket hang up');
+    expect(await history.attempt(1, async () => advance(5))).toBeUndefined();
+    expect(await history.attempt(2, () => Promise.reject(notApplied))).toBe(notApplied);
+    expect(await history.attempt(3, () => Promise.reject(maybeApplied))).toBe(maybeApplied);
+    const custom = await history.attempt(4, () => Promise.reject(maybeApplied), { outcomeOf: () => 'fail' });
+    expect(custom).toBe(maybeApplied);
+    expect(history.ops().map((op) => [op.id, op.outcome, op.end! - op.start])).toEqual([
+      [1, 'ok', 5],
+      [2, 'fail', 0],
+      [3, 'unknown', 0],
+      [4, 'fail', 0],
+    ]);
+    expect(history.ops()[2]?.error).toBe(maybeApplied);
   });
 });

@@ -1,5 +1,6 @@
 import { builtMysql2 } from '../../lib/built-package';
 import type { BenchClient } from '../types';
+import { account, hostList, inserting } from './endpoints';
 
 const { createMysqlPromisePool } = await builtMysql2();
 
@@ -10,17 +11,10 @@ export const failoverPoolMysql: BenchClient = {
   setup:
     'createMysqlPromisePool({ hosts: [all three] }), defaults (connectionLimit 10, monitor 1 s / fast 50 ms)',
   async open(endpoints) {
-    const pool = createMysqlPromisePool({
-      hosts: endpoints.hosts.map((h) => `${h.host}:${h.port}`),
-      user: endpoints.user,
-      password: endpoints.password,
-      database: endpoints.database,
-    });
-    return {
-      insert: async (id) => {
-        await pool.query('INSERT INTO writes(id) VALUES (?)', [id]);
-      },
-      close: () => pool.end(),
-    };
+    const pool = createMysqlPromisePool({ hosts: hostList(endpoints), ...account(endpoints) });
+    return inserting(
+      (id) => pool.query('INSERT INTO writes(id) VALUES (?)', [id]),
+      () => pool.end(),
+    );
   },
 };

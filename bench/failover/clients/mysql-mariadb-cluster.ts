@@ -1,5 +1,6 @@
 import mariadb from 'mariadb';
 import type { BenchClient } from '../types';
+import { poolClusterTarget } from './endpoints';
 
 /**
  * The `mariadb` connector's PoolCluster with every node, writing through the `ORDER` selector (the first
@@ -14,23 +15,9 @@ export const mariadbCluster: BenchClient = {
   setup:
     "mariadb createPoolCluster({ defaultSelector: 'ORDER' }), add(node1..3), of(null, 'ORDER'), defaults (connectionLimit 10 per node)",
   async open(endpoints) {
-    const cluster = mariadb.createPoolCluster({ defaultSelector: 'ORDER' });
-    endpoints.hosts.forEach((h, i) => {
-      cluster.add(`node${i + 1}`, {
-        host: h.host,
-        port: h.port,
-        user: endpoints.user,
-        password: endpoints.password,
-        database: endpoints.database,
-      });
-    });
     // Its patterns are regular expressions ('*' is not one); none means every node.
-    const writer = cluster.of(null, 'ORDER');
-    return {
-      insert: async (id) => {
-        await writer.query('INSERT INTO writes(id) VALUES (?)', [id]);
-      },
-      close: () => cluster.end(),
-    };
+    return poolClusterTarget(endpoints, mariadb.createPoolCluster({ defaultSelector: 'ORDER' }), (cluster) =>
+      cluster.of(null, 'ORDER'),
+    );
   },
 };

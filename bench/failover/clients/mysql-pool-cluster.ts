@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { BenchClient } from '../types';
+import { poolClusterTarget } from './endpoints';
 
 /**
  * mysql2's PoolCluster with every node, writing through the `ORDER` selector: the first node that
@@ -16,23 +17,8 @@ export const poolClusterMysql: BenchClient = {
     "mysql2/promise createPoolCluster({ defaultSelector: 'ORDER' }), add(node1..3), of('*'), defaults (connectionLimit 10 per node)",
   async open(endpoints) {
     const cluster = mysql.createPoolCluster({ defaultSelector: 'ORDER' });
-    endpoints.hosts.forEach((h, i) => {
-      cluster.add(`node${i + 1}`, {
-        host: h.host,
-        port: h.port,
-        user: endpoints.user,
-        password: endpoints.password,
-        database: endpoints.database,
-      });
-    });
     // It reports every failed connect it retries as a 'warn' event; the app would log it.
     cluster.on('warn', () => undefined);
-    const writer = cluster.of('*');
-    return {
-      insert: async (id) => {
-        await writer.query('INSERT INTO writes(id) VALUES (?)', [id]);
-      },
-      close: () => cluster.end(),
-    };
+    return poolClusterTarget(endpoints, cluster, (members) => members.of('*'));
   },
 };

@@ -1,5 +1,6 @@
 import { builtPg } from '../../lib/built-package';
 import type { BenchClient } from '../types';
+import { account, hostList, inserting } from './endpoints';
 
 const { createPgPool } = await builtPg();
 
@@ -9,17 +10,10 @@ export const failoverPoolPg: BenchClient = {
   engine: 'postgres',
   setup: 'createPgPool({ hosts: [all three] }), defaults (max 10, monitor 1 s / fast 50 ms)',
   async open(endpoints) {
-    const pool = createPgPool({
-      hosts: endpoints.hosts.map((h) => `${h.host}:${h.port}`),
-      user: endpoints.user,
-      password: endpoints.password,
-      database: endpoints.database,
-    });
-    return {
-      insert: async (id) => {
-        await pool.query('INSERT INTO writes(id) VALUES ($1)', [id]);
-      },
-      close: () => pool.end(),
-    };
+    const pool = createPgPool({ hosts: hostList(endpoints), ...account(endpoints) });
+    return inserting(
+      (id) => pool.query('INSERT INTO writes(id) VALUES ($1)', [id]),
+      () => pool.end(),
+    );
   },
 };

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { BenchClient } from '../types';
+import { account, hostList, inserting } from './endpoints';
 
 /**
  * postgres.js with every host and libpq's `target_session_attrs: 'primary'`: it checks the role when it
@@ -11,21 +12,20 @@ export const postgresJsPg: BenchClient = {
   engine: 'postgres',
   setup: "postgres({ host: 'h1:p1,h2:p2,h3:p3', target_session_attrs: 'primary' }), defaults (max 10)",
   async open(endpoints) {
+    const { user, password, database } = account(endpoints);
     const sql = postgres({
       // 'h1:p1,h2:p2': postgres.js splits it into its host and port lists, as libpq does.
-      host: endpoints.hosts.map((h) => `${h.host}:${h.port}`).join(','),
-      user: endpoints.user,
-      pass: endpoints.password,
-      database: endpoints.database,
+      host: hostList(endpoints).join(','),
+      user,
+      pass: password,
+      database,
       target_session_attrs: 'primary',
       max: 10,
       onnotice: () => undefined,
     });
-    return {
-      insert: async (id) => {
-        await sql`INSERT INTO writes(id) VALUES (${id})`;
-      },
-      close: () => sql.end({ timeout: 1 }),
-    };
+    return inserting(
+      (id) => sql`INSERT INTO writes(id) VALUES (${id})`,
+      () => sql.end({ timeout: 1 }),
+    );
   },
 };

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { BenchClient } from '../types';
+import { account, inserting } from './endpoints';
 
 /**
  * The baseline most apps run today: one pg.Pool on the first host. pg has no multi-host support. An
@@ -13,19 +14,11 @@ export const rawPg: BenchClient = {
   async open(endpoints) {
     const first = endpoints.hosts[0];
     if (!first) throw new Error('no hosts');
-    const pool = new pg.Pool({
-      host: first.host,
-      port: first.port,
-      user: endpoints.user,
-      password: endpoints.password,
-      database: endpoints.database,
-    });
+    const pool = new pg.Pool({ host: first.host, port: first.port, ...account(endpoints) });
     pool.on('error', () => undefined);
-    return {
-      insert: async (id) => {
-        await pool.query('INSERT INTO writes(id) VALUES ($1)', [id]);
-      },
-      close: () => pool.end(),
-    };
+    return inserting(
+      (id) => pool.query('INSERT INTO writes(id) VALUES ($1)', [id]),
+      () => pool.end(),
+    );
   },
 };

@@ -8,7 +8,7 @@
  * (Patroni's synchronous mode) strands an asynchronous replica that happened to receive more: it
  * cannot follow the new timeline without pg_rewind (seen in about 1 of 10 kill -9 trials).
  * MariaDB's binary log is one stream too, and semi-sync may be acknowledged by any replica: the
- * same rule, by GTID (mariadb-engine.ts).
+ * same rule, by GTID. The cluster's `mostAdvanced()` knows each engine's measure.
  * Then it points the other surviving replicas at the new primary and waits until they replicate.
  */
 import type { FaultContext } from './types';
@@ -19,7 +19,7 @@ const REPLICATION_TIMEOUT_MS = 30_000;
  * Before the fault: the standby that confirms commits now (synchronous mode only), waiting until
  * there is one, so that a fault never strikes while a restarted standby is still catching up.
  */
-export async function noteSynchronousStandby(context: FaultContext): Promise<string | undefined> {
+export async function awaitSynchronousStandby(context: FaultContext): Promise<string | undefined> {
   const { cluster } = context;
   if (context.replication !== 'sync' || !cluster.synchronousStandby) return undefined;
   // Right after a promotion or a restart, the standby may still be catching up: wait for one.
@@ -35,9 +35,11 @@ export async function noteSynchronousStandby(context: FaultContext): Promise<str
  * After the primary failed: promotes the right replica, repoints the others, and marks the moment
  * the new primary became writable. Returns its name.
  */
-export async function failover(context: FaultContext, failed: string): Promise<string> {
+export async function promoteMostAdvanced(context: FaultContext, failed: string): Promise<string> {
   const { cluster } = context;
-  const survivors = cluster.nodes.filter((node) => node !== failed && !context.down.has(node));
+  const survivors = cluster.nodes
+    .map((node) => node.name)
+    .filter((node) => node !== failed && !context.down.has(node));
   const next = await cluster.mostAdvanced(survivors);
   if (!survivors.includes(next)) throw new Error(`Cannot promote ${next}: it is down.`);
   await cluster.promote(next);

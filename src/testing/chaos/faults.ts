@@ -5,7 +5,7 @@
  */
 
 import type { FaultHandle } from '../fault-proxy/types';
-import { failover, noteSynchronousStandby } from './external-promoter';
+import { awaitSynchronousStandby, promoteMostAdvanced } from './external-promoter';
 import type { ChaosFault, FaultContext } from './types';
 
 /** A crash is noticed at once by a manager's health check; promote this long after it. */
@@ -16,6 +16,10 @@ const HANG_PROMOTE_DELAY_MS = 2_000;
 const TRANSIENT_FAULT_MS = 3_000;
 /** Writes continue this long on the new primary before the second failover. */
 const BETWEEN_FAILOVERS_MS = 1_500;
+
+/** Who recovers from a fault, and on how many replicas it runs. */
+const PROMOTED_BY_HARNESS = { replicas: 2, promoter: 'harness' } as const;
+const NOBODY_PROMOTES = { replicas: 2, promoter: 'nobody' } as const;
 
 /** A fault that heals by itself: on for TRANSIENT_FAULT_MS, then off, whatever happens meanwhile. */
 async function holdThenHeal(
@@ -35,77 +39,75 @@ async function holdThenHeal(
 
 async function killPrimaryAndFailover(context: FaultContext): Promise<void> {
   const old = context.cluster.primary;
-  await noteSynchronousStandby(context);
+  await awaitSynchronousStandby(context);
   context.cluster.kill(old, 'SIGKILL');
   context.down.add(old);
   context.mark(`kill -9 ${old}`, 'fault');
   await context.sleep(CRASH_PROMOTE_DELAY_MS);
-  await failover(context, old);
+  await promoteMostAdvanced(context, old);
 }
 
 const killPrimary: ChaosFault = {
   name: 'kill-primary',
   title: 'kill -9 primary',
-  replicas: 2,
-  promoter: 'harness',
+  ...PROMOTED_BY_HARNESS,
   run: killPrimaryAndFailover,
 };
 
 /**
- * The primary stops answering (`hang` returns how to end it); a manager promotes after
- * HANG_PROMOTE_DELAY_MS; then the hang ends and the old primary, still writable on its old
- * timeline, is back: it must never be written to again.
+ * A fault where the primary stops answering: `hang` starts the hang (labelled `what` on the
+ * timeline) and returns how to end it. A manager promotes after HANG_PROMOTE_DELAY_MS; then the
+ * hang ends and the old primary, still writable on its old timeline, is back: it must never be
+ * written to again.
  */
-async function hangThenFailover(
-  context: FaultContext,
+function primaryHang(
+  name: string,
+  title: string,
   what: string,
-  hang: (node: string) => () => Promise<void> | void,
-): Promise<void> {
-  const old = context.cluster.primary;
-  await noteSynchronousStandby(context);
-  const end = hang(old);
-  context.mark(`${what} ${old}`, 'fault');
-  try {
-    await context.sleep(HANG_PROMOTE_DELAY_MS);
-    await failover(context, old);
-  } finally {
-    await end();
-  }
-  context.mark(`${old} back`, 'heal');
+  hang: (cluster: FaultContext['cluster'], node: string) => () => Promise<void> | void,
+): ChaosFault {
+  return {
+    name,
+    title,
+    ...PROMOTED_BY_HARNESS,
+    async run(context) {
+      const old = context.cluster.primary;
+      await awaitSynchronousStandby(context);
+      const end = hang(context.cluster, old);
+      context.mark(`${what} ${old}`, 'fault');
+      try {
+        await context.sleep(HANG_PROMOTE_DELAY_MS);
+        await promoteMostAdvanced(context, old);
+      } finally {
+        await end();
+      }
+      context.mark(`${old} back`, 'heal');
+    },
+  };
 }
 
-const stopPrimary: ChaosFault = {
-  name: 'sigstop-primary',
-  title: 'SIGSTOP primary',
-  replicas: 2,
-  promoter: 'harness',
-  run: (context) =>
-    hangThenFailover(context, 'SIGSTOP', (node) => {
-      context.cluster.kill(node, 'SIGSTOP');
-      return () => context.cluster.kill(node, 'SIGCONT');
-    }),
-};
+const stopPrimary = primaryHang('sigstop-primary', 'SIGSTOP primary', 'SIGSTOP', (cluster, node) => {
+  cluster.kill(node, 'SIGSTOP');
+  return () => cluster.kill(node, 'SIGCONT');
+});
 
-const blackholePrimary: ChaosFault = {
-  name: 'blackhole-primary',
-  title: 'blackhole primary',
-  replicas: 2,
-  promoter: 'harness',
-  // The app's network to the primary hangs; a manager that cannot reach it either promotes.
-  run: (context) =>
-    hangThenFailover(context, 'blackhole', (node) => {
-      const hole = context.cluster.proxy(node).blackhole();
-      return () => hole.off();
-    }),
-};
+// The app's network to the primary hangs; a manager that cannot reach it either promotes.
+const blackholePrimary = primaryHang(
+  'blackhole-primary',
+  'blackhole primary',
+  'blackhole',
+  (cluster, node) => {
+    const hole = cluster.proxy(node).blackhole();
+    return () => hole.off();
+  },
+);
 
 const resetAll: ChaosFault = {
   name: 'reset-all',
   title: 'reset all connections',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   async run(context) {
-    for (const node of context.cluster.nodes) context.cluster.proxy(node).reset();
+    for (const node of context.cluster.nodes) context.cluster.proxy(node.name).reset();
     context.mark('TCP reset of every connection', 'fault');
   },
 };
@@ -113,8 +115,7 @@ const resetAll: ChaosFault = {
 const latencyPrimary: ChaosFault = {
   name: 'latency-primary',
   title: 'latency 200 ms on primary',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   // Every round trip takes 400 ms (200 ms each way): slower writes, not an outage.
   gapThresholdMs: 1_000,
   async run(context) {
@@ -131,8 +132,7 @@ const latencyPrimary: ChaosFault = {
 const partitionPrimary: ChaosFault = {
   name: 'partition-primary',
   title: 'partition primary from app',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   async run(context) {
     // The replicas still stream from the primary, so no manager would promote: writes must wait
     // for the same primary, and none may go anywhere else.
@@ -149,20 +149,19 @@ const partitionPrimary: ChaosFault = {
 const killReplica: ChaosFault = {
   name: 'kill-replica',
   title: 'kill -9 replica',
-  replicas: 2,
-  promoter: 'nobody',
+  ...NOBODY_PROMOTES,
   async run(context) {
     const { cluster } = context;
     // The synchronous standby where there is one: its loss blocks every commit until a manager
     // names another standby (Patroni's synchronous mode does); otherwise the first replica.
-    const victim =
-      (await noteSynchronousStandby(context)) ?? cluster.nodes.find((node) => node !== cluster.primary)!;
+    const replicas = cluster.nodes.map((node) => node.name).filter((node) => node !== cluster.primary);
+    const victim = (await awaitSynchronousStandby(context)) ?? replicas[0]!;
     cluster.kill(victim, 'SIGKILL');
     context.down.add(victim);
     context.mark(`kill -9 ${victim}`, 'fault');
     await context.sleep(CRASH_PROMOTE_DELAY_MS);
     if (context.replication === 'sync' && cluster.setSynchronousStandbys) {
-      const others = cluster.nodes.filter((node) => node !== cluster.primary && node !== victim);
+      const others = replicas.filter((node) => node !== victim);
       await cluster.setSynchronousStandbys([...others, victim]);
       context.mark(`sync standby: ${others[0]}`, 'other');
     }
@@ -188,7 +187,7 @@ const twoFailovers: ChaosFault = {
 };
 
 /** Every fault of the matrix, in report order. */
-export const CHAOS_FAULTS: readonly ChaosFault[] = [
+export const ALL_FAULTS: readonly ChaosFault[] = [
   killPrimary,
   stopPrimary,
   blackholePrimary,
@@ -200,11 +199,11 @@ export const CHAOS_FAULTS: readonly ChaosFault[] = [
 ];
 
 export function faultsNamed(names: readonly string[] | undefined): ChaosFault[] {
-  if (!names) return [...CHAOS_FAULTS];
+  if (!names) return [...ALL_FAULTS];
   return names.map((name) => {
-    const fault = CHAOS_FAULTS.find((candidate) => candidate.name === name);
+    const fault = ALL_FAULTS.find((candidate) => candidate.name === name);
     if (!fault) {
-      throw new Error(`Unknown fault "${name}"; known: ${CHAOS_FAULTS.map((f) => f.name).join(', ')}.`);
+      throw new Error(`Unknown fault "${name}"; known: ${ALL_FAULTS.map((f) => f.name).join(', ')}.`);
     }
     return fault;
   });

@@ -59,7 +59,7 @@ function problemsOf(trial: TrialResult): string {
   return notes.length ? `<p class="problems">${escapeXml(notes.join(' · '))}</p>` : '';
 }
 
-export function chaosReportHtml(report: ChaosReport): string {
+export function reportHtml(report: ChaosReport): string {
   const rows = report.cells
     .map(
       (cell) =>

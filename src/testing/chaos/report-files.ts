@@ -1,7 +1,7 @@
 /** Writes a run's `chaos-report.json` and `chaos-report.html` side by side. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { chaosReportHtml } from './html';
+import { reportHtml } from './html';
 import type { ChaosReport } from './results';
 
 export async function writeChaosReport(
@@ -12,6 +12,6 @@ export async function writeChaosReport(
   const html = resolve(join(directory, 'chaos-report.html'));
   await mkdir(resolve(directory), { recursive: true });
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(html, chaosReportHtml(report));
+  await writeFile(html, reportHtml(report));
   return { json, html };
 }

@@ -1,5 +1,6 @@
 /** What the chaos suite measures: per trial, per cell of the matrix, and for a whole run. */
-import type { Replication, TimelineEvent } from './types';
+import type { ReplicationMode } from '../cluster/test-cluster';
+import type { TimelineEvent } from './types';
 
 /** Ids listed in a result at most; the counts are always complete. */
 export const MAX_LISTED_IDS = 20;
@@ -9,7 +10,7 @@ export interface TrialResult {
   /** Engine and version, e.g. 'PostgreSQL 15'. */
   description: string;
   fault: string;
-  replication: Replication;
+  replication: ReplicationMode;
   /** 1-based. */
   trial: number;
   /** Set when the harness itself failed (a cluster that did not start, a promotion that timed out). */
@@ -56,7 +57,7 @@ export interface CellSummary {
   description: string;
   fault: string;
   title: string;
-  replication: Replication;
+  replication: ReplicationMode;
   trials: number;
   /** Trials the harness could not complete. */
   harnessErrors: number;

@@ -3,21 +3,23 @@
  * cluster per trial, run one after another (trials in parallel would fight for the CPU and blur
  * the outages they measure).
  */
-import { CHAOS_FAULTS } from './faults';
+
+import type { ReplicationMode } from '../cluster/test-cluster';
+import { ALL_FAULTS } from './faults';
 import type { CellSummary, ChaosReport, TrialResult } from './results';
 import { summarizeCell } from './summary';
 import { runTrial, type TrialTimings } from './trial';
-import type { ChaosEngine, ChaosFault, ChaosWorkload, Replication } from './types';
+import type { ChaosEngine, ChaosFault, ChaosWorkload } from './types';
 import type { WriterOptions } from './workload';
 
 export interface ChaosRunOptions<Pool> {
   engine: ChaosEngine<Pool>;
   /** What the app writes; default: the engine's single-row insert. */
   workload?: ChaosWorkload<Pool>;
-  /** Default: every fault of CHAOS_FAULTS. */
+  /** Default: every fault of ALL_FAULTS. */
   faults?: readonly ChaosFault[];
   /** Default: both. */
-  replication?: readonly Replication[];
+  replication?: readonly ReplicationMode[];
   /** Trials per cell. Default 5. */
   trials?: number;
   timings?: TrialTimings;
@@ -34,7 +36,7 @@ export async function runChaos<Pool>(options: ChaosRunOptions<Pool>): Promise<Ch
   const started = performance.now();
   const cells: CellSummary[] = [];
   const results: TrialResult[] = [];
-  for (const fault of options.faults ?? CHAOS_FAULTS) {
+  for (const fault of options.faults ?? ALL_FAULTS) {
     for (const replication of options.replication ?? (['async', 'sync'] as const)) {
       const cell: TrialResult[] = [];
       for (let trial = 1; trial <= trials; trial++) {

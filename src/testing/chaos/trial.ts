@@ -4,18 +4,13 @@
  * The cluster is destroyed whatever happens; a failure of the harness itself is reported in the
  * result, never thrown, so one bad trial does not stop the matrix.
  */
+
+import type { ReplicationMode } from '../cluster/test-cluster';
 import { checkHistory } from '../history';
 import type { TrialResult } from './results';
 import { settlesWithin } from './settles-within';
 import { DEFAULT_GAP_THRESHOLD_MS, emptyResult, type Observed, toResult } from './trial-result';
-import type {
-  ChaosCluster,
-  ChaosEngine,
-  ChaosFault,
-  ChaosWorkload,
-  FaultContext,
-  Replication,
-} from './types';
+import type { ChaosCluster, ChaosEngine, ChaosFault, ChaosRow, ChaosWorkload, FaultContext } from './types';
 import { startWriters, type WriterOptions, type Writers } from './workload';
 
 export interface TrialTimings {
@@ -29,7 +24,7 @@ export interface TrialSpec<Pool> {
   engine: ChaosEngine<Pool>;
   workload: ChaosWorkload<Pool>;
   fault: ChaosFault;
-  replication: Replication;
+  replication: ReplicationMode;
   trial: number;
   timings?: TrialTimings;
   writers?: WriterOptions;
@@ -50,22 +45,23 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export async function runTrial<Pool>(spec: TrialSpec<Pool>): Promise<TrialResult> {
-  let cluster: ChaosCluster<Pool> | undefined;
+  let chaos: ChaosCluster<Pool> | undefined;
   try {
-    cluster = await spec.engine.start({ replicas: spec.fault.replicas, replication: spec.replication });
-    return await driveTrial(cluster, spec);
+    chaos = await spec.engine.start({ replicas: spec.fault.replicas, replication: spec.replication });
+    return await driveTrial(chaos, spec);
   } catch (error) {
-    return emptyResult(spec, cluster?.description ?? spec.engine.name, messageOf(error));
+    return emptyResult(spec, chaos?.cluster.description ?? spec.engine.name, messageOf(error));
   } finally {
-    await cluster?.destroy();
+    await chaos?.cluster.destroy();
   }
 }
 
-async function driveTrial<Pool>(cluster: ChaosCluster<Pool>, spec: TrialSpec<Pool>): Promise<TrialResult> {
-  const observed = await observe(cluster, spec);
+async function driveTrial<Pool>(chaos: ChaosCluster<Pool>, spec: TrialSpec<Pool>): Promise<TrialResult> {
+  const { cluster } = chaos;
+  const observed = await observe(chaos, spec);
   let finalIds: string[];
   try {
-    finalIds = (await cluster.query(cluster.primary, spec.workload.idsSql)).map((row) => String(row.id));
+    finalIds = (await chaos.readRows(cluster.primary, spec.workload.idsSql)).map((row) => String(row.id));
   } catch (error) {
     // An unfinished recovery may leave no primary to read from: then the history cannot be checked.
     const why = `reading the rows on ${cluster.primary} failed: ${messageOf(error)}`;
@@ -73,17 +69,18 @@ async function driveTrial<Pool>(cluster: ChaosCluster<Pool>, spec: TrialSpec<Poo
   }
   const gapThresholdMs = spec.fault.gapThresholdMs ?? DEFAULT_GAP_THRESHOLD_MS;
   const check = checkHistory(observed.ops, finalIds, { gapThresholdMs });
-  const strays = await findStrays(cluster, spec.workload, observed, new Set(finalIds));
+  const strays = await findStrays(chaos, spec.workload, observed, new Set(finalIds));
   return toResult(spec, cluster.description, observed, check, strays);
 }
 
-async function observe<Pool>(cluster: ChaosCluster<Pool>, spec: TrialSpec<Pool>): Promise<Observed> {
+async function observe<Pool>(chaos: ChaosCluster<Pool>, spec: TrialSpec<Pool>): Promise<Observed> {
+  const { cluster } = chaos;
   const events: Observed['events'] = [];
   const primaries = new Set([cluster.primary]);
   const poolPrimaries = new Set<string>();
-  const pool = cluster.createPool();
+  const pool = chaos.createPool();
   const sampler = setInterval(() => {
-    const primary = cluster.poolPrimary(pool);
+    const primary = chaos.poolPrimary(pool);
     if (primary) poolPrimaries.add(primary);
   }, POOL_SAMPLE_MS);
   let writers: Writers | undefined;
@@ -95,7 +92,7 @@ async function observe<Pool>(cluster: ChaosCluster<Pool>, spec: TrialSpec<Pool>)
     writers = startWriters(pool, spec.workload, spec.writers);
     await sleep(spec.timings?.warmupMs ?? 1_000);
     const context: FaultContext = {
-      cluster: cluster as ChaosCluster<unknown>,
+      cluster,
       replication: spec.replication,
       down: new Set(),
       sleep,
@@ -112,14 +109,14 @@ async function observe<Pool>(cluster: ChaosCluster<Pool>, spec: TrialSpec<Pool>)
     }
     primaries.add(cluster.primary);
     // Whatever the fault script did, the app's network is healthy again from here on.
-    await Promise.all(cluster.nodes.map((node) => cluster.proxy(node).clear()));
+    await Promise.all(cluster.nodes.map((node) => cluster.proxy(node.name).clear()));
     await sleep(spec.timings?.cooldownMs ?? 1_500);
   } finally {
     stoppedAt = performance.now();
     events.push({ at: stoppedAt, atMs: 0, label: 'no new writes', kind: 'other' });
     await writers?.stop(HUNG_AFTER_MS);
     clearInterval(sampler);
-    const ended = await settlesWithin(cluster.endPool(pool), POOL_END_LIMIT_MS);
+    const ended = await settlesWithin(chaos.endPool(pool), POOL_END_LIMIT_MS);
     if (!ended)
       faultError = `${faultError ? `${faultError}; ` : ''}pool.end() did not finish within ${POOL_END_LIMIT_MS} ms`;
   }
@@ -136,7 +133,7 @@ async function observe<Pool>(cluster: ChaosCluster<Pool>, spec: TrialSpec<Pool>)
  * unknown write already under way when the fault struck may legitimately be there.
  */
 async function findStrays<Pool>(
-  cluster: ChaosCluster<Pool>,
+  chaos: ChaosCluster<Pool>,
   workload: ChaosWorkload<Pool>,
   observed: Observed,
   final: ReadonlySet<string>,
@@ -146,10 +143,10 @@ async function findStrays<Pool>(
     observed.events.find((event) => event.kind === 'promote')?.at ?? Number.POSITIVE_INFINITY;
   const strays: string[] = [];
   for (const node of observed.primaries) {
-    if (node === cluster.primary) continue;
-    let rows: Awaited<ReturnType<typeof cluster.query>>;
+    if (node === chaos.cluster.primary) continue;
+    let rows: ChaosRow[];
     try {
-      rows = await cluster.query(node, workload.idsSql);
+      rows = await chaos.readRows(node, workload.idsSql);
     } catch {
       continue; // killed: nothing can reach it any more
     }

@@ -1,66 +1,39 @@
 /**
  * The chaos suite's seams. The suite itself is engine-neutral: an engine (PostgreSQL and MariaDB
- * now, Galera later) supplies a `ChaosCluster` that starts real nodes behind fault proxies and
- * knows how the app connects; a workload (the default single-row insert, or the user's own app
- * code) supplies what is written and how to read it back.
+ * now, Galera later) supplies a `ChaosCluster`: one of the harness's test clusters with a fault
+ * proxy in front of every node, and the app's pool on it; a workload (the default single-row
+ * insert, or the user's own app code) supplies what is written and how to read it back.
  */
-import type { FaultProxy } from '../fault-proxy/types';
+import type { ReplicationMode, TestCluster } from '../cluster/test-cluster';
 
-/** Asynchronous, or synchronous replication to one standby (PostgreSQL sync rep, semi-sync AFTER_SYNC). */
-export type Replication = 'async' | 'sync';
-
-/** The node signals a fault may send: a crash, a hang, and the end of the hang. */
-export type ChaosSignal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT';
-
-/** A row as an engine's admin query returns it. */
+/** A row as a node returns it. */
 export type ChaosRow = Record<string, unknown>;
 
 /**
- * A running test cluster with a fault proxy in front of every node, and the app's pool factory.
- * Node names are the harness's ('node1' is the first primary). The app reaches the nodes only
- * through the proxies; replication and `query()` go to the nodes directly.
+ * A running test cluster with a fault proxy in front of every node, and the app's pool on it. The
+ * app reaches the nodes only through the proxies; replication and `readRows()` go to the nodes
+ * directly.
  */
 export interface ChaosCluster<Pool> {
-  /** The engine and version, e.g. 'PostgreSQL 15'. */
-  readonly description: string;
-  readonly nodes: readonly string[];
-  /** The node the harness last made primary. */
-  readonly primary: string;
-  proxy(node: string): FaultProxy;
-  /** Signals every process of the node. */
-  kill(node: string, signal: ChaosSignal): void;
-  /** Starts a killed node again with its data, in the role it had. */
-  start(node: string): Promise<void>;
-  /** Makes a replica the primary (as an external failover manager would). */
-  promote(node: string): Promise<void>;
-  /** Points a replica at another primary. */
-  repoint(replica: string, primary: string): Promise<void>;
-  /** Resolves once `replica` replicates from the current primary. */
-  waitForReplication(replica: string, timeoutMs: number): Promise<void>;
+  /** The harness's cluster: what faults act on. Node names are the harness's ('node1' is the first primary). */
+  readonly cluster: TestCluster;
   /**
-   * The standby that confirms commits on the primary now, if any (synchronous replication). Absent
-   * where any replica may confirm (MariaDB semi-sync): the most advanced one is then promoted.
+   * Rows of `sql` on one node, read by the harness's administrator in the app's database, every row
+   * there: where the engine can, rows of commits still waiting for a replica too, so that a write
+   * that reached a stale primary shows even if it never completes.
    */
-  synchronousStandby?(): Promise<string | undefined>;
-  /** Of `candidates`, the replica that has received the most from the old primary. */
-  mostAdvanced(candidates: readonly string[]): Promise<string>;
-  /** Lets `standbys` (first preferred) confirm commits on the primary: how a manager replaces a dead sync standby. */
-  setSynchronousStandbys?(standbys: readonly string[]): Promise<void>;
-  /** Runs `sql` as an admin in the app's database on one node, directly (not through its proxy). */
-  query(node: string, sql: string): Promise<ChaosRow[]>;
+  readRows(node: string, sql: string): Promise<ChaosRow[]>;
   /** The app's pool, given every proxy. */
   createPool(): Pool;
   endPool(pool: Pool): Promise<void>;
   /** The node the pool currently writes to, by harness name, or null. */
   poolPrimary(pool: Pool): string | null;
-  /** Stops every process, closes the proxies, removes the files. Idempotent. */
-  destroy(): Promise<void>;
 }
 
 export interface ChaosEngine<Pool> {
   /** Short name used in the matrix and the reports, e.g. 'postgresql'. */
   readonly name: string;
-  start(options: { replicas: number; replication: Replication }): Promise<ChaosCluster<Pool>>;
+  start(options: { replicas: number; replication: ReplicationMode }): Promise<ChaosCluster<Pool>>;
   /** The single-row insert workload written for this engine's SQL dialect. */
   readonly defaultWorkload: ChaosWorkload<Pool>;
 }
@@ -93,8 +66,9 @@ export interface TimelineEvent {
 
 /** What a fault's script can do while it runs. */
 export interface FaultContext {
-  readonly cluster: ChaosCluster<unknown>;
-  readonly replication: Replication;
+  /** The harness's cluster under the trial: kill, promote, repoint, the proxies... */
+  readonly cluster: TestCluster;
+  readonly replication: ReplicationMode;
   /** Puts a labelled event on the trial's timeline. */
   mark(label: string, kind: TimelineEvent['kind']): void;
   sleep(ms: number): Promise<void>;

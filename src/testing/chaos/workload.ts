@@ -3,7 +3,6 @@
  * a history for the checker. Open loop, as requests reach a web app: new writes keep arriving while
  * earlier ones hang, so the outage measured is the app's, not that of a few stuck callers.
  */
-import type { FailoverPoolErrorCode } from '../../core/errors';
 import { createHistory, errorClassOf, type HistoryRecorder } from '../history';
 import { settlesWithin } from './settles-within';
 import type { ChaosWorkload } from './types';
@@ -24,26 +23,6 @@ export interface Writers {
   stop(graceMs: number): Promise<void>;
 }
 
-/** failover-pool's error codes that say the write was not applied (all but WRITE_OUTCOME_UNKNOWN). */
-const NOT_APPLIED = new Set<FailoverPoolErrorCode>([
-  'CONFIG',
-  'NO_PRIMARY',
-  'SPLIT_BRAIN',
-  'CLUSTER_MISMATCH',
-  'NODE_UNAVAILABLE',
-  'POOL_ENDED',
-]);
-
-/**
- * Default outcome of a failed write: failover-pool's own errors say nothing was applied, except
- * WriteOutcomeUnknownError; anything else (a timeout, a driver error) may have been applied. By
- * code rather than class: a bundle may hold two copies of the error classes.
- */
-export function defaultOutcomeOf(error: unknown): 'fail' | 'unknown' {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && NOT_APPLIED.has(code as FailoverPoolErrorCode) ? 'fail' : 'unknown';
-}
-
 /** The class an error is counted under: its code, else its class name, with the message for plain Errors. */
 export function errorName(error: unknown): string {
   const name = errorClassOf(error);
@@ -57,7 +36,6 @@ export function startWriters<Pool>(
   options: WriterOptions = {},
 ): Writers {
   const history = createHistory();
-  const outcomeOf = workload.outcomeOf ?? defaultOutcomeOf;
   const ratePerSec = options.ratePerSec ?? 200;
   const maxInFlight = options.maxInFlight ?? 500;
   if (!(ratePerSec > 0) || !(maxInFlight >= 1)) {
@@ -71,14 +49,7 @@ export function startWriters<Pool>(
   let running = true;
 
   const writeOne = async (id: number): Promise<void> => {
-    const op = history.begin(id);
-    try {
-      await workload.write(pool, id);
-      op.ok();
-    } catch (error) {
-      if (outcomeOf(error) === 'fail') op.fail(error);
-      else op.unknown(error);
-    }
+    await history.attempt(id, () => workload.write(pool, id), { outcomeOf: workload.outcomeOf });
   };
   const loop = (async () => {
     let due = performance.now();

@@ -1,26 +1,14 @@
 import type { Connection } from 'mysql2/promise';
-import { ADMIN_USER, HOST } from './mariadb-config';
+import { closeSession, optionalPeer } from './driver-loading';
+import { ADMIN_USER } from './mariadb-config';
+import { HOST } from './test-cluster';
 
-type Mysql2Promise = typeof import('mysql2/promise');
+export const loadMysql2 = optionalPeer<typeof import('mysql2/promise')>(
+  () => import('mysql2/promise'),
+  'The MariaDB test cluster needs the `mysql2` package: `npm install -D mysql2`.',
+);
 
-let mysql2: Promise<Mysql2Promise> | undefined;
-
-/** `mysql2` is an optional peer dependency: loaded on first use, with a clear error when it is missing. */
-export function loadMysql2(): Promise<Mysql2Promise> {
-  mysql2 ??= import('mysql2/promise').then(
-    // mysql2 is CommonJS: under ESM its exports arrive as the default export, under CommonJS directly.
-    (loaded) => (loaded as unknown as { default?: Mysql2Promise }).default ?? loaded,
-    (error: unknown) => {
-      mysql2 = undefined;
-      throw new Error('The MariaDB test cluster needs the `mysql2` package: `npm install -D mysql2`.', {
-        cause: error,
-      });
-    },
-  );
-  return mysql2;
-}
-
-export interface AdminSession {
+export interface MariadbSession {
   port: number;
   password: string;
   /** Until the server has authenticated us (default 5000). */
@@ -32,22 +20,23 @@ export interface AdminSession {
   user?: string;
 }
 
-const END_GRACE_MS = 500;
-
 /** The promise connection wraps mysql2's own (`connection`), which keeps its socket on `stream`; untyped. */
 function destroySocket(connection: Connection): void {
   const core = (connection as unknown as { connection?: { stream?: { destroy(): void } } }).connection;
   core?.stream?.destroy();
 }
 
-/** Runs one statement on an admin session and returns its rows (or its OK packet as the one row). */
-export type AdminRun = <R = Record<string, unknown>>(sql: string, values?: unknown[]) => Promise<R[]>;
+/** Runs one statement on the session and returns its rows (or its OK packet as the one row). */
+export type SessionRun = <R = Record<string, unknown>>(sql: string, values?: unknown[]) => Promise<R[]>;
 
 /**
- * Opens a session as the harness's admin on a loopback node, runs `work`, and always closes it,
- * never waiting on a server that cannot answer (a SIGSTOPped one would keep `end()` pending forever).
+ * Opens a session on a loopback node (the harness's admin's by default), runs `work`, and always
+ * closes it, never waiting on a server that cannot answer.
  */
-export async function withAdmin<T>(session: AdminSession, work: (run: AdminRun) => Promise<T>): Promise<T> {
+export async function withMariadbSession<T>(
+  session: MariadbSession,
+  work: (run: SessionRun) => Promise<T>,
+): Promise<T> {
   const mysql = await loadMysql2();
   const connection = await mysql.createConnection({
     host: HOST,
@@ -63,21 +52,16 @@ export async function withAdmin<T>(session: AdminSession, work: (run: AdminRun) 
   // the process. The failure itself reaches the caller through the rejected statement.
   connection.on('error', () => undefined);
   const timeout = session.queryTimeoutMs ?? 30_000;
-  const run: AdminRun = async <R>(sql: string, values?: unknown[]) => {
+  const run: SessionRun = async <R>(sql: string, values?: unknown[]) => {
     const [rows] = await connection.query({ sql, timeout, values });
     return (Array.isArray(rows) ? rows : [rows]) as R[];
   };
   try {
     return await work(run);
   } finally {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      connection.end().catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, END_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    destroySocket(connection);
+    await closeSession(
+      () => connection.end(),
+      () => destroySocket(connection),
+    );
   }
 }

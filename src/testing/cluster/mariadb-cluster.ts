@@ -1,39 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { lchown, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lchown, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { FaultProxy } from '../fault-proxy/types';
-import { BASE_DIR_PREFIX, ClusterCleanup } from './cleanup';
+import { ClusterBase, ClusterNode, type ClusterParts } from './cluster-base';
+import { type CommonClusterOptions, type EngineTraits, startCluster } from './cluster-setup';
 import { copyTree } from './copy-tree';
 import { findMariadbBinaries, MARIADB_BIN_ENV, type MariadbBinaries } from './mariadb-binaries';
-import { type AdminRun, withAdmin } from './mariadb-client';
+import { type SessionRun, withMariadbSession } from './mariadb-client';
 import {
   ADMIN_USER,
   APP_DATABASE,
   APP_USER,
   type ClusterSecrets,
   changeMasterSql,
-  HOST,
   installArgs,
   type MariadbSettingValue,
   type NodeSettings,
   setupSql,
 } from './mariadb-config';
+import { mostAdvancedOf, positionOnNode } from './mariadb-positions';
 import { applyUpTo, demote, promote, replicaStatus, repoint } from './mariadb-replication';
 import { MariadbServer } from './mariadb-server';
-import { NodeProxies } from './node-proxies';
-import { allocatePorts, releasePorts } from './ports';
-import { TMPDIR_ENV } from './postgres-cluster';
-import { spawnDetached } from './process-group';
-import { assertCanEnter, assertCanRun, type RunAs, resolveRunAs, type ServerAccountPolicy } from './run-as';
+import { assertCanRun, type ServerAccountPolicy } from './run-as';
 import { serverEnvironment } from './server-environment';
-import { failureWithLog } from './server-process';
-import { waitUntil } from './wait-until';
+import { runToCompletion } from './server-process';
+import type { NodeQueryOptions, TestCluster, TestClusterNode } from './test-cluster';
 
-export interface MariadbClusterOptions {
-  /** GTID replicas next to the primary (default 2). */
-  replicas?: number;
+export interface MariadbClusterOptions extends CommonClusterOptions {
   /**
    * Lossless semi-synchronous replication (default false): the primary acknowledges a commit only
    * once the first replica has it (AFTER_SYNC), and never falls back to asynchronous during a test.
@@ -45,80 +37,40 @@ export interface MariadbClusterOptions {
   binDir?: string;
   /** Extra mariadbd options for every node, as `--name=value`. */
   serverSettings?: Record<string, MariadbSettingValue>;
-  /** Where the cluster's folder is created (default: FAILOVER_POOL_TMPDIR, else the OS temp folder). */
-  tmpDir?: string;
-  /**
-   * A fault proxy (protocol 'mysql') in front of every node (default false). `connectionOptions.hosts`
-   * then lists the proxies, and `proxy(name)` gives a node's proxy. Only the app goes through them:
-   * the replicas replicate from the primary directly, so a fault on a proxy cuts the app alone.
-   */
-  proxies?: boolean;
 }
 
-export interface MariadbClusterNode {
-  readonly name: string;
-  readonly host: '127.0.0.1';
-  readonly port: number;
-  readonly dataDir: string;
+export interface MariadbClusterNode extends TestClusterNode {
   readonly serverId: number;
-  /** mariadbd's pid while the node runs. */
-  readonly pid: number | undefined;
 }
 
-export interface MariadbQueryOptions {
-  /** Client-side limit per statement (default 30000 ms). */
-  timeoutMs?: number;
-  /** Limit on connecting and authenticating (default 5000 ms). */
-  connectTimeoutMs?: number;
-  /** The default database of the session (default none). */
-  database?: string;
+export interface MariadbQueryOptions extends NodeQueryOptions {
+  /**
+   * Read what other sessions have not committed yet (READ UNCOMMITTED). Under AFTER_SYNC a commit
+   * waiting for its acknowledgement is in the binary log, but its rows stay hidden from other
+   * sessions until the acknowledgement comes, which on a primary nobody replicates from is never.
+   */
+  readUncommitted?: boolean;
 }
 
-export type MariadbKillSignal = 'SIGKILL' | 'SIGTERM' | 'SIGSTOP' | 'SIGCONT';
-
-export interface MariadbCluster {
-  /** 'node1' (the initial primary), 'node2', 'node3', ... */
-  readonly nodes: readonly MariadbClusterNode[];
-  /** The node the harness last made primary. */
-  readonly primary: string;
-  /** The application account (no SUPER, no READ ONLY ADMIN); hosts as '127.0.0.1:PORT' (the proxies' with `proxies: true`). */
-  readonly connectionOptions: { hosts: string[]; user: string; password: string; database: string };
+/**
+ * A MariaDB primary and GTID replicas. As a failover tool (Orchestrator, MaxScale) does it: `query`
+ * runs as the harness's admin unless told otherwise; `start` brings a node back read-only unless it
+ * is the primary; `promote` applies what the replica received, detaches it and makes it writable
+ * (STOP SLAVE; RESET SLAVE ALL); `repoint` makes a node (a replica or a former primary) read-only
+ * and points it at another primary with GTIDs; `switchover` puts the primary read-only, lets `to`
+ * catch up, promotes it and repoints the others; `mostAdvanced` compares GTID sequences per domain
+ * and throws when the candidates' histories have diverged.
+ */
+export interface MariadbCluster extends TestCluster<MariadbClusterNode, MariadbQueryOptions> {
+  readonly engine: 'mariadb';
   /** The harness's admin account (every privilege: it can write to a read-only node). */
   readonly admin: { user: string; password: string };
   /** e.g. `10.11.19-MariaDB-0+deb12u1`. */
   readonly serverVersion: string;
   readonly semiSync: boolean;
   readonly binaries: MariadbBinaries;
-  /** The folder holding every node's data and log; removed by destroy(). */
-  readonly baseDir: string;
-  /** How long startMariadbCluster took, in ms. */
-  readonly startupMs: number;
-  node(name: string): MariadbClusterNode;
-  /** The fault proxy in front of a node; only with `proxies: true`. Closed by destroy(). */
-  proxy(name: string): FaultProxy;
-  /** Signals the node's server process (and anything else running in its folder). */
-  kill(name: string, signal: MariadbKillSignal): void;
-  /** 'fast': a clean shutdown; 'immediate': SIGKILL. Resolves when the process exited. */
-  stop(name: string, mode?: 'fast' | 'immediate'): Promise<void>;
-  /** Starts again on the same data folder and port, read-only unless it is the harness's primary. */
-  start(name: string): Promise<void>;
-  /** Applies what the replica received, detaches it and makes it writable (STOP SLAVE; RESET SLAVE ALL). */
-  promote(name: string): Promise<void>;
-  /** Points a node (a replica, or a former primary) at another primary, read-only, with GTIDs. */
-  repoint(replica: string, primary: string): Promise<void>;
-  /** Planned switch: the primary goes read-only, `to` catches up and is promoted, the others follow it. */
-  switchover(to: string): Promise<void>;
-  /** Runs `sql` as the admin on that node. */
-  query<R = Record<string, unknown>>(
-    name: string,
-    sql: string,
-    params?: unknown[],
-    options?: MariadbQueryOptions,
-  ): Promise<R[]>;
-  /** Resolves when `replica` replicates from `from` (default: the current primary), both threads running. */
+  /** waitForReplication under MariaDB's name: both replica threads run, from `from`'s port. */
   waitForReplicating(replica: string, timeoutMs?: number, from?: string): Promise<void>;
-  /** Kills every process and removes the folder; idempotent, works on SIGSTOPped nodes too. */
-  destroy(): Promise<void>;
 }
 
 const MARIADB_ACCOUNTS: ServerAccountPolicy = {
@@ -128,137 +80,64 @@ const MARIADB_ACCOUNTS: ServerAccountPolicy = {
   binEnv: MARIADB_BIN_ENV,
 };
 
+const MARIADB_TRAITS: EngineTraits = {
+  syncOption: 'semiSync',
+  folderTag: 'mariadb',
+  accounts: MARIADB_ACCOUNTS,
+  protocol: 'mysql',
+};
+
 const HOUR_MS = 3_600_000;
+
+/** Waits of the harness's own polling sessions: short, so a hung node is retried rather than waited on. */
+const POLL_LIMITS = { connectTimeoutMs: 2_000, timeoutMs: 2_000 };
 
 /** Client variables (MYSQL_PWD, MYSQL_TCP_PORT...) and systemd's notify socket are not the test server's business. */
 const notForMariadb = (key: string) =>
   key.startsWith('MYSQL') || key.startsWith('MARIADB') || key === 'NOTIFY_SOCKET';
 
-class ClusterNode implements MariadbClusterNode {
-  readonly host = HOST;
-  constructor(private readonly server: MariadbServer) {}
-  get name(): string {
-    return this.server.name;
-  }
-  get port(): number {
-    return this.server.port;
-  }
-  get dataDir(): string {
-    return this.server.dataDir;
-  }
+class MariadbNode extends ClusterNode<MariadbServer> implements MariadbClusterNode {
   get serverId(): number {
     return this.server.serverId;
   }
-  get pid(): number | undefined {
-    return this.server.pid;
-  }
 }
 
-interface ClusterParts {
-  baseDir: string;
-  binaries: MariadbBinaries;
-  runAs: RunAs | undefined;
-  ports: number[];
-  semiSync: boolean;
-  semiSyncTimeoutMs: number;
-  serverSettings: Record<string, MariadbSettingValue>;
-  cleanup: ClusterCleanup;
-  proxies: NodeProxies | undefined;
+interface MariadbSettings {
+  readonly semiSyncTimeoutMs: number;
+  readonly serverSettings: Record<string, MariadbSettingValue>;
 }
 
-class MariadbTestCluster implements MariadbCluster {
-  readonly nodes: readonly ClusterNode[];
-  readonly connectionOptions: MariadbCluster['connectionOptions'];
+class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> implements MariadbCluster {
+  readonly engine = 'mariadb';
+  readonly description: string;
   readonly admin: MariadbCluster['admin'];
   readonly serverVersion: string;
   readonly semiSync: boolean;
-  readonly binaries: MariadbBinaries;
-  readonly baseDir: string;
-  startupMs = 0;
 
   private readonly secrets: ClusterSecrets;
-  private readonly servers = new Map<string, MariadbServer>();
   /** Nodes that acknowledge semi-sync commits (the first replica, then every repointed node). */
   private readonly semiSyncReplicas = new Set<string>();
-  private currentPrimary = 'node1';
-  private destroying: Promise<void> | undefined;
 
-  constructor(private readonly parts: ClusterParts) {
-    this.baseDir = parts.baseDir;
-    this.binaries = parts.binaries;
-    this.serverVersion = parts.binaries.version;
-    this.semiSync = parts.semiSync;
+  constructor(
+    parts: ClusterParts,
+    readonly binaries: MariadbBinaries,
+    private readonly settings: MariadbSettings,
+  ) {
     const secret = () => randomBytes(12).toString('hex');
-    this.secrets = { admin: secret(), replication: secret(), app: secret() };
-    const environment = {
-      runAs: parts.runAs,
+    const secrets = { admin: secret(), replication: secret(), app: secret() };
+    super(parts, {
       env: serverEnvironment(notForMariadb),
-      onChange: () => this.recordState(),
-      isDestroyed: () => this.destroying !== undefined,
-    };
-    parts.ports.forEach((port, index) => {
-      const name = `node${index + 1}`;
-      const server = new MariadbServer(
-        name,
-        port,
-        join(parts.baseDir, name),
-        index + 1,
-        parts.binaries.server,
-        environment,
-      );
-      this.servers.set(name, server);
+      app: { user: APP_USER, password: secrets.app, database: APP_DATABASE },
+      createServer: ({ name, port, dataDir, index }, environment) =>
+        new MariadbServer(name, port, dataDir, index + 1, binaries.server, environment),
+      createNode: (server) => new MariadbNode(server),
     });
-    this.nodes = [...this.servers.values()].map((server) => new ClusterNode(server));
-    this.connectionOptions = {
-      hosts: parts.proxies?.hosts ?? parts.ports.map((port) => `${HOST}:${port}`),
-      user: APP_USER,
-      password: this.secrets.app,
-      database: APP_DATABASE,
-    };
-    this.admin = { user: ADMIN_USER, password: this.secrets.admin };
-  }
-
-  get primary(): string {
-    return this.currentPrimary;
-  }
-
-  private recordState(): void {
-    this.cleanup().update(
-      [...this.servers.values()].map((server) => ({
-        name: server.name,
-        pid: server.pid,
-        dataDir: server.dataDir,
-      })),
-    );
-  }
-
-  private cleanup(): ClusterCleanup {
-    return this.parts.cleanup;
-  }
-
-  private server(name: string): MariadbServer {
-    const server = this.servers.get(name);
-    if (!server)
-      throw new Error(`Unknown node "${name}"; this cluster has ${[...this.servers.keys()].join(', ')}.`);
-    return server;
-  }
-
-  private assertUsable(): void {
-    if (this.destroying) throw new Error('The cluster has been destroyed.');
-  }
-
-  node(name: string): MariadbClusterNode {
-    this.server(name);
-    const node = this.nodes.find((candidate) => candidate.name === name);
-    if (!node) throw new Error(`Unknown node "${name}".`);
-    return node;
-  }
-
-  proxy(name: string): FaultProxy {
-    this.server(name);
-    if (!this.parts.proxies)
-      throw new Error('This cluster has no proxies: start it with startMariadbCluster({ proxies: true }).');
-    return this.parts.proxies.get(name);
+    this.secrets = secrets;
+    this.serverVersion = binaries.version;
+    // '10.11.19-MariaDB-0+deb12u1' -> 'MariaDB 10.11.19'
+    this.description = `MariaDB ${binaries.version.split('-')[0]}`;
+    this.semiSync = parts.replication === 'sync';
+    this.admin = { user: ADMIN_USER, password: secrets.admin };
   }
 
   /** The node's command line follows the harness's view of its role. */
@@ -272,48 +151,37 @@ class MariadbTestCluster implements MariadbCluster {
       readOnly: !primary,
       semiSyncPrimary: this.semiSync && primary,
       semiSyncReplica: this.semiSync && this.semiSyncReplicas.has(server.name),
-      semiSyncTimeoutMs: this.parts.semiSyncTimeoutMs,
-      extra: this.parts.serverSettings,
+      semiSyncTimeoutMs: this.settings.semiSyncTimeoutMs,
+      extra: this.settings.serverSettings,
     };
   }
 
   /** A folder the servers' account owns (the base folder is the test process's). */
   private async ownedFolder(path: string): Promise<void> {
     await mkdir(path, { mode: 0o750 });
-    if (this.parts.runAs) await lchown(path, this.parts.runAs.uid, this.parts.runAs.gid);
+    const { runAs } = this.parts;
+    if (runAs) await lchown(path, runAs.uid, runAs.gid);
   }
 
   private async installDb(dataDir: string): Promise<void> {
     const setupFile = join(this.baseDir, 'setup.sql');
     await writeFile(setupFile, setupSql(this.secrets), { mode: 0o640 });
-    if (this.parts.runAs) await lchown(setupFile, this.parts.runAs.uid, this.parts.runAs.gid);
-    const logFile = join(this.baseDir, 'install-db.log');
-    const child = spawnDetached(
+    const { runAs } = this.parts;
+    if (runAs) await lchown(setupFile, runAs.uid, runAs.gid);
+    await runToCompletion(
       this.binaries.installDb,
       installArgs(dataDir, this.binaries.baseDir, setupFile, `${dataDir}-tmp`),
       {
         cwd: this.baseDir,
         env: serverEnvironment(notForMariadb),
-        runAs: this.parts.runAs,
-        logFile,
+        runAs,
+        logFile: join(this.baseDir, 'install-db.log'),
       },
+      `mariadb-install-db of ${dataDir}`,
     );
-    const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-      child.once('exit', (code) => resolve({ code }));
-      child.once('error', (error) => resolve({ code: null, error }));
-    });
-    if (outcome.code !== 0) {
-      throw failureWithLog(
-        `mariadb-install-db failed (${outcome.error?.message ?? `exit code ${outcome.code}`}) for ${dataDir}.`,
-        logFile,
-        outcome.error,
-      );
-    }
   }
 
-  async bootstrap(): Promise<void> {
-    const started = performance.now();
-    if (this.parts.runAs) await lchown(this.baseDir, this.parts.runAs.uid, this.parts.runAs.gid);
+  protected async initialise(): Promise<void> {
     const servers = [...this.servers.values()];
     const primary = this.server('node1');
     await this.ownedFolder(primary.dataDir);
@@ -336,41 +204,24 @@ class MariadbTestCluster implements MariadbCluster {
     );
     await Promise.all(replicas.map((replica) => this.waitForReplicating(replica.name)));
     if (this.semiSync && replicas.length > 0) await this.waitForSemiSync('node1');
-    this.startupMs = performance.now() - started;
+  }
+
+  protected startServer(server: MariadbServer): Promise<void> {
+    return server.start(this.settingsOf(server));
   }
 
   /** Until the primary has a semi-sync replica connected (its commits would wait for one otherwise). */
   private async waitForSemiSync(primary: string, timeoutMs = 30_000): Promise<void> {
-    await waitUntil(
-      `a semi-sync replica to connect to ${primary}`,
-      timeoutMs,
-      async () => {
-        const rows = await this.query<{ Variable_name: string; Value: string }>(
-          primary,
-          "SHOW STATUS LIKE 'Rpl_semi_sync_master_clients'",
-          [],
-          { connectTimeoutMs: 2_000, timeoutMs: 2_000 },
-        );
-        const clients = Number(rows[0]?.Value ?? 0);
-        return clients > 0 ? true : `${clients} semi-sync replicas connected`;
-      },
-      { abort: () => this.assertUsable() },
-    );
-  }
-
-  kill(name: string, signal: MariadbKillSignal): void {
-    this.server(name).kill(signal);
-  }
-
-  async stop(name: string, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    this.assertUsable();
-    await this.server(name).stop(mode);
-  }
-
-  async start(name: string): Promise<void> {
-    this.assertUsable();
-    const server = this.server(name);
-    await server.start(this.settingsOf(server));
+    await this.waitUntil(`a semi-sync replica to connect to ${primary}`, timeoutMs, async () => {
+      const rows = await this.query<{ Variable_name: string; Value: string }>(
+        primary,
+        "SHOW STATUS LIKE 'Rpl_semi_sync_master_clients'",
+        [],
+        POLL_LIMITS,
+      );
+      const clients = Number(rows[0]?.Value ?? 0);
+      return clients > 0 ? true : `${clients} semi-sync replicas connected`;
+    });
   }
 
   async promote(name: string): Promise<void> {
@@ -418,77 +269,72 @@ class MariadbTestCluster implements MariadbCluster {
     params: unknown[] = [],
     options: MariadbQueryOptions = {},
   ): Promise<R[]> {
-    return this.withNode(name, (run) => run<R>(sql, params), options);
-  }
-
-  private async withNode<T>(
-    name: string,
-    work: (run: AdminRun) => Promise<T>,
-    options: MariadbQueryOptions = {},
-  ): Promise<T> {
-    const server = this.server(name);
-    try {
-      return await withAdmin(
-        {
-          port: server.port,
-          password: this.secrets.admin,
-          connectTimeoutMs: options.connectTimeoutMs,
-          queryTimeoutMs: options.timeoutMs,
-          database: options.database,
-        },
-        work,
-      );
-    } catch (error) {
-      const wrapped = new Error(`On ${name} (${HOST}:${server.port}): ${(error as Error).message}`, {
-        cause: error,
-      });
-      // Keep what callers branch on (mysql2's `code` and the server's `errno`).
-      const { code, errno } = error as { code?: unknown; errno?: unknown };
-      if (code !== undefined) Object.assign(wrapped, { code });
-      if (errno !== undefined) Object.assign(wrapped, { errno });
-      throw wrapped;
-    }
-  }
-
-  async waitForReplicating(
-    replica: string,
-    timeoutMs = 30_000,
-    from: string = this.currentPrimary,
-  ): Promise<void> {
-    const upstream = this.server(from);
-    const semiSync = this.semiSync && this.semiSyncReplicas.has(replica);
-    await waitUntil(
-      `${replica} to replicate from ${from} (port ${upstream.port})`,
-      timeoutMs,
-      async () => {
-        const limits = { connectTimeoutMs: 2_000, timeoutMs: 2_000 };
-        const status = await this.withNode(replica, replicaStatus, limits);
-        if (!status) return 'not a replica';
-        if (
-          status.ioRunning !== 'Yes' ||
-          status.sqlRunning !== 'Yes' ||
-          status.sourcePort !== upstream.port
-        ) {
-          return `IO ${status.ioRunning}, SQL ${status.sqlRunning}, from port ${status.sourcePort}${status.lastError ? ` (${status.lastError})` : ''}`;
-        }
-        if (!semiSync) return true;
-        const [row] = await this.query<{ Value: string }>(
-          replica,
-          "SHOW STATUS LIKE 'Rpl_semi_sync_slave_status'",
-          [],
-          limits,
-        );
-        return row?.Value === 'ON' ? true : `semi-sync replica status ${row?.Value}`;
+    return this.withNode(
+      name,
+      async (run) => {
+        if (options.readUncommitted) await run('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED');
+        return run<R>(sql, params);
       },
-      { abort: () => this.assertUsable() },
+      options,
     );
   }
 
-  destroy(): Promise<void> {
-    this.destroying ??= Promise.all([this.parts.proxies?.close(), this.cleanup().killAndRemove()])
-      .then(() => undefined)
-      .finally(() => releasePorts(this.parts.ports));
-    return this.destroying;
+  /** A session on one node: the harness's admin's, or with `as: 'app'` the application account's. */
+  private withNode<T>(
+    name: string,
+    work: (run: SessionRun) => Promise<T>,
+    options: NodeQueryOptions = {},
+  ): Promise<T> {
+    const app = options.as === 'app' ? this.connectionOptions : undefined;
+    return this.onNode(name, (port) =>
+      withMariadbSession(
+        {
+          port,
+          user: app?.user,
+          password: app?.password ?? this.secrets.admin,
+          connectTimeoutMs: options.connectTimeoutMs,
+          queryTimeoutMs: options.timeoutMs,
+          database: options.database ?? app?.database,
+        },
+        work,
+      ),
+    );
+  }
+
+  /**
+   * A semi-sync acknowledgement may come from any replica, so only the one that received the most
+   * surely holds every acknowledged commit; the others, repointed with `slave_pos`, continue from
+   * a prefix of its history, which gtid_strict_mode accepts.
+   */
+  async mostAdvanced(candidates: readonly string[] = this.replicaNames()): Promise<string> {
+    const positions = [];
+    for (const name of candidates) {
+      const limits = { connectTimeoutMs: 3_000, timeoutMs: 10_000 };
+      positions.push({ name, position: await this.withNode(name, positionOnNode, limits) });
+    }
+    return mostAdvancedOf(positions);
+  }
+
+  waitForReplicating(replica: string, timeoutMs?: number, from?: string): Promise<void> {
+    return this.waitForReplication(replica, timeoutMs, from);
+  }
+
+  /** Both replica threads run, from `from`'s port; a semi-sync replica also acknowledges. */
+  protected async replicationState(replica: string, _from: string, fromPort: number): Promise<true | string> {
+    const status = await this.withNode(replica, replicaStatus, POLL_LIMITS);
+    if (!status) return 'not a replica';
+    if (status.ioRunning !== 'Yes' || status.sqlRunning !== 'Yes' || status.sourcePort !== fromPort) {
+      const error = status.lastError ? ` (${status.lastError})` : '';
+      return `IO ${status.ioRunning}, SQL ${status.sqlRunning}, from port ${status.sourcePort}${error}`;
+    }
+    if (!this.semiSync || !this.semiSyncReplicas.has(replica)) return true;
+    const [row] = await this.query<{ Value: string }>(
+      replica,
+      "SHOW STATUS LIKE 'Rpl_semi_sync_slave_status'",
+      [],
+      POLL_LIMITS,
+    );
+    return row?.Value === 'ON' ? true : `semi-sync replica status ${row?.Value}`;
   }
 }
 
@@ -498,49 +344,20 @@ class MariadbTestCluster implements MariadbCluster {
  * as the `mysql` account when the test process is root. They are stopped and the folder removed by
  * destroy(), at process exit, or by a reaper process if the test process is killed.
  */
-export async function startMariadbCluster(options: MariadbClusterOptions = {}): Promise<MariadbCluster> {
-  const replicas = options.replicas ?? 2;
-  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 16) {
-    throw new Error(`replicas must be an integer from 0 to 16, got ${replicas}.`);
-  }
-  if (options.semiSync && replicas < 1) throw new Error('semiSync: true needs at least one replica.');
-  const binaries = findMariadbBinaries({ binDir: options.binDir });
-  const runAs = resolveRunAs(MARIADB_ACCOUNTS);
-  assertCanRun(dirname(binaries.server), runAs, MARIADB_ACCOUNTS);
-  // The real path: processes are matched to the cluster by their working directory, which the kernel
-  // reports resolved (macOS's /var is a symlink).
-  const parent = realpathSync(options.tmpDir ?? (process.env[TMPDIR_ENV] || tmpdir()));
-  assertCanEnter(parent, runAs, 'the temporary folder', MARIADB_ACCOUNTS);
-
-  const baseDir = await mkdtemp(join(parent, `${BASE_DIR_PREFIX}mariadb-`));
-  const cleanup = new ClusterCleanup(baseDir);
-  let cluster: MariadbTestCluster | undefined;
-  let proxies: NodeProxies | undefined;
-  try {
-    const ports = await allocatePorts(replicas + 1);
-    if (options.proxies) {
-      proxies = await NodeProxies.start(
-        ports.map((port, index) => ({ name: `node${index + 1}`, host: HOST, port })),
-        'mysql',
-      );
-    }
-    cluster = new MariadbTestCluster({
-      proxies,
-      baseDir,
-      binaries,
-      runAs,
-      ports,
-      semiSync: options.semiSync ?? false,
-      semiSyncTimeoutMs: options.semiSyncTimeoutMs ?? HOUR_MS,
-      serverSettings: options.serverSettings ?? {},
-      cleanup,
-    });
-    await cluster.bootstrap();
-    return cluster;
-  } catch (error) {
-    await (cluster ? cluster.destroy() : Promise.all([proxies?.close(), cleanup.killAndRemove()])).catch(
-      () => undefined,
-    );
-    throw error;
-  }
+export function startMariadbCluster(options: MariadbClusterOptions = {}): Promise<MariadbCluster> {
+  return startCluster({
+    traits: MARIADB_TRAITS,
+    options,
+    synchronous: options.semiSync,
+    findBinaries: () => findMariadbBinaries({ binDir: options.binDir }),
+    async prepare(binaries, runAs) {
+      assertCanRun(dirname(binaries.server), runAs, MARIADB_ACCOUNTS);
+      return binaries;
+    },
+    create: (parts, binaries) =>
+      new MariadbTestCluster(parts, binaries, {
+        semiSyncTimeoutMs: options.semiSyncTimeoutMs ?? HOUR_MS,
+        serverSettings: options.serverSettings ?? {},
+      }),
+  });
 }

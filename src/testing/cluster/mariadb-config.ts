@@ -1,13 +1,16 @@
 import { join } from 'node:path';
+import { HOST } from './test-cluster';
 
 export type MariadbSettingValue = string | number | boolean;
 
-export const HOST = '127.0.0.1';
 /** The harness's own account: every privilege (so also READ ONLY ADMIN: it writes to read-only nodes). */
 export const ADMIN_USER = 'fpadmin';
 /** What the replicas log in as. */
 export const REPLICATION_USER = 'repl';
-/** The application account: no SUPER, no READ ONLY ADMIN, so read_only binds it (FACTS.md). */
+/**
+ * The application account: no SUPER and no READ ONLY ADMIN, the privileges that let an account
+ * write on a read_only node (root holds them), so read_only binds it as it binds an application.
+ */
 export const APP_USER = 'app';
 export const APP_DATABASE = 'app';
 

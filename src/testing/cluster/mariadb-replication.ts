@@ -1,4 +1,4 @@
-import type { AdminRun } from './mariadb-client';
+import type { SessionRun } from './mariadb-client';
 import { changeMasterSql, type GtidMode, quote } from './mariadb-config';
 
 /**
@@ -16,7 +16,7 @@ export interface ReplicaStatus {
 }
 
 /** MariaDB's replica status, or undefined when the node replicates from nobody. */
-export async function replicaStatus(run: AdminRun): Promise<ReplicaStatus | undefined> {
+export async function replicaStatus(run: SessionRun): Promise<ReplicaStatus | undefined> {
   const [row] = await run<Record<string, unknown>>('SHOW REPLICA STATUS');
   if (!row) return undefined;
   const port = Number(row.Master_Port);
@@ -30,7 +30,7 @@ export async function replicaStatus(run: AdminRun): Promise<ReplicaStatus | unde
 }
 
 /** Waits (on a replica) until it has applied `position`; MASTER_GTID_WAIT answers 0, or -1 on timeout. */
-export async function applyUpTo(run: AdminRun, position: string, timeoutS: number): Promise<boolean> {
+export async function applyUpTo(run: SessionRun, position: string, timeoutS: number): Promise<boolean> {
   if (position === '') return true;
   const [row] = await run<{ done: number | string }>(
     `SELECT MASTER_GTID_WAIT(${quote(position)}, ${timeoutS}) AS done`,
@@ -43,7 +43,7 @@ export async function applyUpTo(run: AdminRun, position: string, timeoutS: numbe
  * relay log would lose acknowledged semi-sync writes), then forgets its source and takes writes. In
  * semi-sync mode it waits for an acknowledgement from its own replicas from the first write on.
  */
-export async function promote(run: AdminRun, semiSync: boolean, describe: string): Promise<void> {
+export async function promote(run: SessionRun, semiSync: boolean, describe: string): Promise<void> {
   const status = await replicaStatus(run);
   if (!status) throw new Error(`${describe} is not a replica: there is nothing to promote.`);
   await run('STOP SLAVE IO_THREAD');
@@ -65,7 +65,7 @@ export async function promote(run: AdminRun, semiSync: boolean, describe: string
  * from its own history, `current_pos`). It becomes read-only first, as a replica must be.
  */
 export async function repoint(
-  run: AdminRun,
+  run: SessionRun,
   primaryPort: number,
   replicationPassword: string,
   semiSync: boolean,
@@ -84,7 +84,7 @@ export async function repoint(
 }
 
 /** Stops a primary taking writes and returns everything it wrote (its binary log position). */
-export async function demote(run: AdminRun): Promise<string> {
+export async function demote(run: SessionRun): Promise<string> {
   await run('SET GLOBAL read_only = ON');
   const [row] = await run<{ position: string }>('SELECT @@global.gtid_binlog_pos AS position');
   return row?.position ?? '';

@@ -1,58 +1,33 @@
 import { open, stat } from 'node:fs/promises';
 import { type NodeSettings, serverArgs } from './mariadb-config';
-import type { ServerSignal } from './process-group';
 import { ServerProcess, type ServerProcessEnvironment } from './server-process';
+import type { StopMode } from './test-cluster';
 
 /** What mariadbd logs once it listens; the node is ready only when a line of *this* start says so. */
 const READY = 'ready for connections';
 
 /** One mariadbd (a single process, its work done by threads) on a loopback port and its data folder. */
-export class MariadbServer {
-  private readonly process: ServerProcess;
-
+export class MariadbServer extends ServerProcess {
   constructor(
-    readonly name: string,
-    readonly port: number,
-    readonly dataDir: string,
+    name: string,
+    port: number,
+    dataDir: string,
     readonly serverId: number,
     private readonly binary: string,
     environment: ServerProcessEnvironment,
   ) {
-    this.process = new ServerProcess(name, port, dataDir, environment);
-  }
-
-  get pid(): number | undefined {
-    return this.process.pid;
-  }
-
-  get running(): boolean {
-    return this.process.running;
-  }
-
-  get logFile(): string {
-    return this.process.logFile;
-  }
-
-  failure(message: string, cause?: unknown): Error {
-    return this.process.failure(message, cause);
+    super(name, port, dataDir, environment);
   }
 
   /** Starts mariadbd with `settings`; resolves when it accepts connections. */
   async start(settings: NodeSettings): Promise<void> {
     const offset = await sizeOf(this.logFile);
-    await this.process.start(this.binary, serverArgs(settings), () =>
-      logHasSince(this.logFile, offset, READY),
-    );
-  }
-
-  /** Every process of the node (see process-group.ts): SIGKILL is a crash, SIGSTOP a hang. */
-  kill(signal: ServerSignal): number[] {
-    return this.process.kill(signal);
+    await this.launch(this.binary, serverArgs(settings), () => logHasSince(this.logFile, offset, READY));
   }
 
   /** 'fast': a clean shutdown (SIGTERM); 'immediate': a crash (SIGKILL), recovered at the next start. */
-  stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    return this.process.stop(mode === 'fast' ? 'SIGTERM' : 'SIGKILL');
+  stop(mode: StopMode = 'fast'): Promise<void> {
+    return this.halt(mode === 'fast' ? 'SIGTERM' : 'SIGKILL');
   }
 }
 

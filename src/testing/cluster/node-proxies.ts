@@ -4,8 +4,10 @@
  * and that node (a partition from the app alone leaves replication and the primary's role intact).
  * Engine-neutral: the PostgreSQL and MariaDB clusters both use it.
  */
+
+import type { FaultProxy } from '../fault-proxy/fault-proxy';
 import { createFaultProxy } from '../fault-proxy/proxy';
-import type { FaultProxy, ProxyProtocol } from '../fault-proxy/types';
+import type { ProxyProtocol } from '../fault-proxy/types';
 
 export interface ProxiedNode {
   readonly name: string;

@@ -1,24 +1,12 @@
 import type { Client, ClientConfig } from 'pg';
-import { HOST, SUPERUSER } from './postgres-config';
+import { closeSession, optionalPeer } from './driver-loading';
+import { SUPERUSER } from './postgres-config';
+import { HOST } from './test-cluster';
 
-type PgModule = typeof import('pg');
-
-let pgModule: Promise<PgModule> | undefined;
-
-/** `pg` is an optional peer dependency: loaded on first use, with a clear error when it is missing. */
-export function loadPg(): Promise<PgModule> {
-  pgModule ??= import('pg').then(
-    // pg is CommonJS: under ESM its exports arrive as the default export, under CommonJS directly.
-    (loaded) => (loaded as unknown as { default?: PgModule }).default ?? loaded,
-    (error: unknown) => {
-      pgModule = undefined;
-      throw new Error('The PostgreSQL test cluster needs the `pg` package: `npm install -D pg`.', {
-        cause: error,
-      });
-    },
-  );
-  return pgModule;
-}
+export const loadPg = optionalPeer<typeof import('pg')>(
+  () => import('pg'),
+  'The PostgreSQL test cluster needs the `pg` package: `npm install -D pg`.',
+);
 
 export interface SessionOptions {
   /** Until the server has authenticated us and is ready (default 5000). */
@@ -27,31 +15,13 @@ export interface SessionOptions {
   queryTimeoutMs?: number;
   /** Default 'postgres'. */
   database?: string;
+  /** Default: the superuser, which loopback trusts. */
+  user?: string;
+  password?: string;
 }
 
-const END_GRACE_MS = 500;
-
-/**
- * Closes politely, but never waits on a server that cannot answer (a SIGSTOPped one would keep
- * `end()` pending forever): after a grace period the socket is destroyed.
- */
-export async function closeClient(client: Client): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.end().catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, END_GRACE_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    client.connection.stream.destroy();
-  }
-}
-
-/** Opens a superuser session on a loopback node, runs `work`, and always closes the session. */
-export async function withSuperuser<T>(
+/** Opens a session on a loopback node (the superuser's by default), runs `work`, and always closes the session. */
+export async function withPgSession<T>(
   port: number,
   session: SessionOptions,
   work: (client: Client) => Promise<T>,
@@ -60,7 +30,8 @@ export async function withSuperuser<T>(
   const config: ClientConfig = {
     host: HOST,
     port,
-    user: SUPERUSER,
+    user: session.user ?? SUPERUSER,
+    password: session.password,
     database: session.database ?? 'postgres',
     connectionTimeoutMillis: session.connectTimeoutMs ?? 5_000,
     query_timeout: session.queryTimeoutMs ?? 30_000,
@@ -74,6 +45,9 @@ export async function withSuperuser<T>(
     await client.connect();
     return await work(client);
   } finally {
-    await closeClient(client);
+    await closeSession(
+      () => client.end(),
+      () => client.connection.stream.destroy(),
+    );
   }
 }

@@ -1,12 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HOST } from './test-cluster';
 
 export type SettingValue = string | number | boolean;
 
 export const SUPERUSER = 'postgres';
 export const APP_USER = 'app';
 export const APP_DATABASE = 'app';
-export const HOST = '127.0.0.1';
 
 /** postgresql.conf settings of every node, before the caller's `serverSettings`. */
 export function baseServerSettings(): Record<string, SettingValue> {

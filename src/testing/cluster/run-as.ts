@@ -56,7 +56,8 @@ function lookupUser(name: string): RunAs | undefined {
 }
 
 /**
- * PostgreSQL refuses to start as root (and MariaDB's state transfer fails as root, FACTS.md), so a
+ * PostgreSQL refuses to start as root, mariadbd too unless given --user=root (and MariaDB's state
+ * transfer fails when it runs as root), so a
  * root test process runs its servers as the first account of `policy` that exists (`postgres` or
  * `nobody`; `mysql`). Anyone else runs them as themselves: `undefined`.
  */

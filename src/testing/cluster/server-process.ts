@@ -2,12 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
   type ServerSignal,
+  type SpawnServerOptions,
   serverProcesses,
   signalServer,
   spawnDetached,
   waitForNoProcesses,
 } from './process-group';
 import type { RunAs } from './run-as';
+import type { StopMode } from './test-cluster';
 
 export interface ServerProcessEnvironment {
   runAs: RunAs | undefined;
@@ -51,12 +53,36 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
 }
 
 /**
+ * Runs a set-up program (initdb, mariadb-install-db) as the servers' account, with its output in
+ * `logFile`, and resolves when it exited successfully; fails with the log's last lines otherwise.
+ */
+export async function runToCompletion(
+  command: string,
+  args: string[],
+  options: SpawnServerOptions,
+  what: string,
+): Promise<void> {
+  const child = spawnDetached(command, args, options);
+  const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.once('exit', (code) => resolve({ code }));
+    child.once('error', (error) => resolve({ code: null, error }));
+  });
+  if (outcome.code !== 0) {
+    throw failureWithLog(
+      `${what} failed (${outcome.error?.message ?? `exit code ${outcome.code}`}).`,
+      options.logFile,
+      outcome.error,
+    );
+  }
+}
+
+/**
  * One database server on a loopback port and its data folder (a postmaster and its backends, or a
  * mariadbd): spawned in its own session as the servers' account, with its output in
  * `<dataDir>.log`, and found again by its working directory (the data folder) even once its pid is
- * forgotten. The engine says how to start it and when it is ready.
+ * forgotten. Each engine's server class says how to start it, when it is ready and how it stops.
  */
-export class ServerProcess {
+export abstract class ServerProcess {
   readonly logFile: string;
   private child: ChildProcess | undefined;
   private exit: Promise<ExitInfo> | undefined;
@@ -90,7 +116,7 @@ export class ServerProcess {
    * Starts `command args` in the data folder; resolves once `isReady()` says so, fails with the
    * log's last lines if the process exits first or `timeoutMs` passes.
    */
-  async start(
+  protected async launch(
     command: string,
     args: string[],
     isReady: () => Promise<boolean>,
@@ -162,6 +188,9 @@ export class ServerProcess {
     }
   }
 
+  /** Shuts the server down; resolves when every process of it exited. */
+  abstract stop(mode?: StopMode): Promise<void>;
+
   /** Signals every process of this server (see process-group.ts). */
   kill(signal: ServerSignal): number[] {
     return signalServer(this.pid, this.dataDir, signal);
@@ -172,7 +201,7 @@ export class ServerProcess {
    * cannot act on it) and resolves when every process exited; kills it and fails if that takes
    * longer than `timeoutMs`. Only the main process: to a PostgreSQL backend, SIGINT means "cancel".
    */
-  async stop(signal: ServerSignal, timeoutMs = 60_000): Promise<void> {
+  protected async halt(signal: ServerSignal, timeoutMs = 60_000): Promise<void> {
     const child = this.child;
     const exit = this.exit;
     if (child && exit) {

@@ -72,6 +72,9 @@ export type Fault =
   | CutFault
   | ResetFault;
 
+/** The faults that act on bytes in one direction. */
+type DirectedFault = Extract<Fault, { direction: FaultDirection }>;
+
 export function inScope(fault: BaseFault, connectionId: number): boolean {
   if (!fault.active) return false;
   switch (fault.scope) {
@@ -107,52 +110,45 @@ export class FaultSet {
     return all;
   }
 
+  /** The faults of `kind` that apply to bytes of connection `id` going `direction`, in the order they were set. */
+  private applying<Kind extends DirectedFault['kind']>(
+    kind: Kind,
+    id: number,
+    direction: Direction,
+  ): Extract<DirectedFault, { kind: Kind }>[] {
+    return this.faults.filter(
+      (f): f is Extract<DirectedFault, { kind: Kind }> =>
+        f.kind === kind && inScope(f, id) && covers(f.direction, direction),
+    );
+  }
+
   /** Sum of the latencies that apply (several latency faults add up, as links in series). */
   latency(id: number, direction: Direction): { ms: number; jitterMs: number } {
-    let ms = 0;
-    let jitterMs = 0;
-    for (const f of this.faults) {
-      if (f.kind === 'latency' && inScope(f, id) && covers(f.direction, direction)) {
-        ms += f.ms;
-        jitterMs += f.jitterMs;
-      }
-    }
-    return { ms, jitterMs };
+    const delays = this.applying('latency', id, direction);
+    return {
+      ms: delays.reduce((sum, f) => sum + f.ms, 0),
+      jitterMs: delays.reduce((sum, f) => sum + f.jitterMs, 0),
+    };
   }
 
   /** The narrowest bandwidth limit that applies, if any. */
   bandwidth(id: number, direction: Direction): number | undefined {
-    let limit: number | undefined;
-    for (const f of this.faults) {
-      if (f.kind === 'bandwidth' && inScope(f, id) && covers(f.direction, direction)) {
-        limit = limit === undefined ? f.bytesPerSec : Math.min(limit, f.bytesPerSec);
-      }
-    }
-    return limit;
+    const limits = this.applying('bandwidth', id, direction).map((f) => f.bytesPerSec);
+    return limits.length === 0 ? undefined : Math.min(...limits);
   }
 
   blackholed(id: number, direction: Direction): boolean {
-    return this.faults.some(
-      (f) => f.kind === 'blackhole' && inScope(f, id) && covers(f.direction, direction),
-    );
+    return this.applying('blackhole', id, direction).length > 0;
   }
 
   /** The gap between fragments if writes are sliced (the largest gap that applies). */
   sliceGap(id: number, direction: Direction): number | undefined {
-    let gap: number | undefined;
-    for (const f of this.faults) {
-      if (f.kind === 'sliceWrites' && inScope(f, id) && covers(f.direction, direction)) {
-        gap = gap === undefined ? f.gapMs : Math.max(gap, f.gapMs);
-      }
-    }
-    return gap;
+    const gaps = this.applying('sliceWrites', id, direction).map((f) => f.gapMs);
+    return gaps.length === 0 ? undefined : Math.max(...gaps);
   }
 
   closeAfter(id: number, direction: Direction): CloseAfterFault[] {
-    return this.faults.filter(
-      (f): f is CloseAfterFault =>
-        f.kind === 'closeAfter' && inScope(f, id) && covers(f.direction, direction),
-    );
+    return this.applying('closeAfter', id, direction);
   }
 
   /** The first cut rule, in the order they were set, that is not used up and matches `sql`. */

@@ -16,34 +16,33 @@
  *   (count > 0) their binary values are not decoded: the text is matched against the rest of
  *   the payload as a whole, so an anchored pattern may not match.
  */
-import { ByteQueue } from './byte-queue';
-import type { ProtocolInspector, Segment, Statement } from './inspector';
+import { FramingInspector, type Segment, type Statement } from './inspector';
 
-export const MYSQL_COM_QUERY = 0x03;
-export const MYSQL_COM_STMT_PREPARE = 0x16;
-export const CLIENT_COMPRESS = 0x20;
-export const CLIENT_PROTOCOL_41 = 0x200;
-export const CLIENT_SSL = 0x800;
-export const CLIENT_ZSTD_COMPRESSION_ALGORITHM = 1 << 26;
-export const CLIENT_QUERY_ATTRIBUTES = 1 << 27;
+/** The commands that carry a statement's text. */
+export const COM = { QUERY: 0x03, STMT_PREPARE: 0x16 } as const;
+
+/** Capability flags of the handshake response, as the protocol documentation names them (CLIENT_*). */
+export const CLIENT = {
+  COMPRESS: 0x20,
+  PROTOCOL_41: 0x200,
+  SSL: 0x800,
+  ZSTD_COMPRESSION_ALGORITHM: 1 << 26,
+  QUERY_ATTRIBUTES: 1 << 27,
+} as const;
 
 const MAX_PAYLOAD = 0xffffff;
 
-type Phase = 'handshake' | 'authentication' | 'commands' | 'passthrough';
+type Phase = 'handshake' | 'authentication' | 'commands';
 
-export class MysqlInspector implements ProtocolInspector {
-  private phase: Phase = 'handshake';
-  private readonly held = new ByteQueue();
-  /** Bytes of the current opaque packet still to pass through. */
-  private skip = 0;
+export class MysqlInspector extends FramingInspector<Phase> {
   /** The previous packet had a 0xffffff payload: the next one continues it. */
   private continuation = false;
   private queryAttributes = false;
   /** Set after the handshake response when the rest of the stream is TLS or compressed. */
   private passthroughNext = false;
 
-  get passthrough(): boolean {
-    return this.phase === 'passthrough';
+  constructor() {
+    super('handshake');
   }
 
   fromServer(): void {}
@@ -52,16 +51,11 @@ export class MysqlInspector implements ProtocolInspector {
     const out: Segment[] = [];
     this.held.push(chunk);
     for (;;) {
-      if (this.skip > 0 && this.held.length > 0) {
-        const bytes = this.held.take(this.skip);
-        this.skip -= bytes.length;
-        out.push({ bytes });
-        continue;
-      }
+      if (this.passSkipped(out)) continue;
       if (this.skip === 0 && this.passthroughNext) this.phase = 'passthrough';
       if (this.held.length === 0) break;
       if (this.phase === 'passthrough') {
-        for (const bytes of this.held.takeAll()) out.push({ bytes });
+        this.passHeld(out);
         break;
       }
       const header = this.held.peek(4);
@@ -106,22 +100,22 @@ export class MysqlInspector implements ProtocolInspector {
       return;
     }
     const capabilities = start.readUInt32LE(4);
-    if ((capabilities & CLIENT_PROTOCOL_41) === 0) {
+    if ((capabilities & CLIENT.PROTOCOL_41) === 0) {
       this.passthroughNext = true; // pre-4.1 handshake: not framed here
       return;
     }
-    if (capabilities & (CLIENT_SSL | CLIENT_COMPRESS | CLIENT_ZSTD_COMPRESSION_ALGORITHM)) {
+    if (capabilities & (CLIENT.SSL | CLIENT.COMPRESS | CLIENT.ZSTD_COMPRESSION_ALGORITHM)) {
       this.passthroughNext = true;
     }
-    this.queryAttributes = (capabilities & CLIENT_QUERY_ATTRIBUTES) !== 0;
+    this.queryAttributes = (capabilities & CLIENT.QUERY_ATTRIBUTES) !== 0;
   }
 
   private parseCommand(payload: Buffer): Statement | undefined {
     const command = payload[0];
-    if (command === MYSQL_COM_STMT_PREPARE) {
+    if (command === COM.STMT_PREPARE) {
       return { message: 'COM_STMT_PREPARE', text: payload.toString('utf8', 1) };
     }
-    if (command !== MYSQL_COM_QUERY) return undefined;
+    if (command !== COM.QUERY) return undefined;
     let offset = 1;
     if (this.queryAttributes) {
       const count = readLengthEncoded(payload, offset);

@@ -11,8 +11,7 @@
  * - Typed messages: Byte1 type, Int32 length (including itself, not the type byte), payload.
  *   Query: String query. Parse: String statement name, String query, Int16 + Int32[] types.
  */
-import { ByteQueue } from './byte-queue';
-import type { ProtocolInspector, Segment, Statement } from './inspector';
+import { FramingInspector, type Segment, type Statement } from './inspector';
 
 export const PG_SSL_REQUEST_CODE = 80877103;
 export const PG_GSSENC_REQUEST_CODE = 80877104;
@@ -24,16 +23,11 @@ const PARSE = 0x50; // 'P'
 /** Startup packets are small; a larger "length" means the bytes are not what we think. */
 const MAX_STARTUP_LENGTH = 10_000;
 
-type Phase = 'startup' | 'awaitingEncryptionAnswer' | 'messages' | 'passthrough';
+type Phase = 'startup' | 'awaitingEncryptionAnswer' | 'messages';
 
-export class PostgresInspector implements ProtocolInspector {
-  private phase: Phase = 'startup';
-  private readonly held = new ByteQueue();
-  /** Bytes of the current opaque message still to pass through. */
-  private skip = 0;
-
-  get passthrough(): boolean {
-    return this.phase === 'passthrough';
+export class PostgresInspector extends FramingInspector<Phase> {
+  constructor() {
+    super('startup');
   }
 
   fromServer(chunk: Buffer): void {
@@ -50,15 +44,10 @@ export class PostgresInspector implements ProtocolInspector {
     for (;;) {
       if (this.held.length === 0) break;
       if (this.phase === 'passthrough') {
-        for (const bytes of this.held.takeAll()) out.push({ bytes });
+        this.passHeld(out);
         break;
       }
-      if (this.skip > 0) {
-        const bytes = this.held.take(this.skip);
-        this.skip -= bytes.length;
-        out.push({ bytes });
-        continue;
-      }
+      if (this.passSkipped(out)) continue;
       if (this.phase === 'startup' || this.phase === 'awaitingEncryptionAnswer') {
         if (!this.startupPacket()) break;
         continue;

@@ -5,6 +5,7 @@
  */
 import net, { type Server, type Socket } from 'node:net';
 import { ProxiedConnection } from './connection';
+import type { FaultProxy, FaultProxyOptions } from './fault-proxy';
 import { type Fault, FaultSet, type ResetFault } from './faults';
 import { type ProtocolInspector, RawInspector } from './inspector';
 import { MysqlInspector } from './mysql-protocol';
@@ -18,8 +19,6 @@ import type {
   DirectionOptions,
   FaultDirection,
   FaultHandle,
-  FaultProxy,
-  FaultProxyOptions,
   FaultScope,
   ProxyProtocol,
   ProxyStats,

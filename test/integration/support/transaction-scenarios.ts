@@ -1,31 +1,30 @@
 import { afterEach, expect, it } from 'vitest';
-import {
-  CommitOutcomeUnknownError,
-  FailoverPoolError,
-  WriteOutcomeUnknownError,
-} from '../../../src/core/errors';
+import { CommitOutcomeUnknownError, FailoverPoolError } from '../../../src/core/errors';
 import type { TransactionRetryEvent } from '../../../src/core/events';
 import type { TransactionOptions, TransactionsOptions } from '../../../src/core/transaction-options';
-import type { CutHandle, FaultProxy } from '../../../src/testing';
-import { createHistory } from '../../../src/testing/history';
+import { createHistory, type FaultProxy, type faultProxy } from '../../../src/testing';
+import {
+  type AppPool,
+  type EngineFixture,
+  promoteMostAdvanced,
+  type Row,
+  type SqlTx,
+} from './engine-fixture';
+import { settled, sleep } from './wait';
 
 /**
- * The scenarios of pool.transaction on real clusters, written once for every engine: each engine's
- * test file gives a way to start a `TxCluster` (its harness and pool behind one small interface) to
- * `transactionTests`, which registers them.
+ * The scenarios of pool.transaction on real clusters, written once for every engine:
+ * `transactionTests(fixture)` registers them for one engine's fixture (transactions.test.ts).
  * Counts are printed; assertions are on what must hold (nothing lost or doubled where the guarantees
  * say so), never on timings.
  */
 
-type Row = Record<string, unknown>;
+/** A commit waiting for a synchronous replica that never comes must fail the test, not hang it. */
+const STATEMENT_TIMEOUT_MS = 20_000;
 
-/** The transaction's handle, engine-neutral: `$1` placeholders, rows back. */
-export interface SqlTx {
-  rows(sql: string, values?: unknown[]): Promise<Row[]>;
-}
-
+/** A cluster of the fixture's engine, the app's pool on it, and what the scenarios do to both. */
 export interface TxCluster {
-  /** For the printed reports, e.g. `PostgreSQL 15 (sync)`. */
+  /** For the printed reports, e.g. `PostgreSQL (system), PostgreSQL 15, sync`. */
   readonly label: string;
   /** The node the harness made primary last. */
   readonly primary: string;
@@ -35,7 +34,7 @@ export interface TxCluster {
   onRetry(listener: (event: TransactionRetryEvent) => void): void;
   proxy(node: string): FaultProxy;
   kill(node: string): void;
-  /** Promotes the replica that received the most, points the other one at it; returns its name. */
+  /** Promotes the replica that received the most, points the others at it; returns its name. */
   failover(): Promise<string>;
   /** Rows of `sql` on `node`, read directly as the harness's administrator. */
   query(node: string, sql: string): Promise<Row[]>;
@@ -48,68 +47,55 @@ export interface TxCluster {
   destroy(): Promise<void>;
 }
 
-interface TxPool<Tx> {
-  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
-  query(sql: string): Promise<unknown>;
-  on(event: 'transactionRetry', listener: (event: TransactionRetryEvent) => void): unknown;
-  end(): Promise<void>;
+export interface TxClusterOptions {
+  replication?: 'async' | 'sync';
+  /** A fault proxy in front of every node. */
+  proxies?: boolean;
+  replicas?: number;
 }
 
-/** What an engine's test file provides; `txCluster` builds the rest. */
-export interface TxClusterParts<Tx> {
-  readonly label: string;
-  readonly cluster: {
-    readonly primary: string;
-    proxy(node: string): FaultProxy;
-    kill(node: string, signal: 'SIGKILL'): void;
-    destroy(): Promise<void>;
+async function txCluster(fixture: EngineFixture, options: TxClusterOptions): Promise<TxCluster> {
+  const cluster = await fixture.start(options);
+  const pools: AppPool[] = [];
+  const newPool = (transactions?: TransactionsOptions): AppPool => {
+    const pool = fixture.pool(cluster, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, transactions });
+    pools.push(pool);
+    return pool;
   };
-  readonly pool: TxPool<Tx>;
-  createPool(transactions: TransactionsOptions): TxPool<Tx>;
-  /** Runs a statement (`$1` placeholders) on the driver's transaction handle. */
-  rows(tx: Tx, sql: string, values?: unknown[]): Promise<Row[]>;
-  readonly types: TxCluster['types'];
-  readonly abortsOnError: boolean;
-  failover(): Promise<string>;
-  query(node: string, sql: string): Promise<Row[]>;
-}
-
-export function txCluster<Tx>(parts: TxClusterParts<Tx>): TxCluster {
-  const { cluster, pool } = parts;
-  const pools = [pool];
-  const transaction =
-    (on: TxPool<Tx>): TxCluster['transaction'] =>
-    (fn, options) =>
-      on.transaction((tx) => fn({ rows: (sql, values) => parts.rows(tx, sql, values) }), options);
+  let pool: AppPool;
+  try {
+    pool = newPool();
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
   return {
-    label: parts.label,
+    label: `${fixture.name}, ${cluster.description}, ${cluster.replication}`,
     get primary() {
       return cluster.primary;
     },
-    types: parts.types,
-    abortsOnError: parts.abortsOnError,
-    transaction: transaction(pool),
-    newPool: (transactions) => {
-      const added = parts.createPool(transactions);
-      pools.push(added);
-      return { transaction: transaction(added) };
-    },
+    types: fixture.types,
+    abortsOnError: fixture.abortsOnError,
+    transaction: (fn, transactionOptions) => pool.transaction(fn, transactionOptions),
+    newPool: (transactions) => newPool(transactions),
     poolQuery: async (sql) => {
       await pool.query(sql);
     },
-    onRetry: (listener) => void pool.on('transactionRetry', listener),
+    onRetry: (listener) => pool.on('transactionRetry', listener),
     proxy: (node) => cluster.proxy(node),
     kill: (node) => cluster.kill(node, 'SIGKILL'),
-    failover: () => parts.failover(),
-    query: (node, sql) => parts.query(node, sql),
+    failover: async () => {
+      const [next, others] = await promoteMostAdvanced(cluster);
+      for (const other of others) await cluster.waitForReplication(other, 15_000);
+      return next;
+    },
+    query: (node, sql) => cluster.query(node, sql, [], { database: cluster.connectionOptions.database }),
     destroy: async () => {
       await Promise.all(pools.map((each) => each.end()));
       await cluster.destroy();
     },
   };
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function createShop(cluster: TxCluster): Promise<void> {
   const { serial, text } = cluster.types;
@@ -191,7 +177,7 @@ async function commitCutScenario(cluster: TxCluster, checkouts = 1_000): Promise
   const seed = Date.now() % 100_000;
   const chance = random(seed);
   const retries = countRetries(cluster);
-  const cuts: CutHandle[] = [];
+  const cuts: faultProxy.CutHandle[] = [];
   const returned = new Map<string, number>();
   const errors: Record<string, number> = {};
   let next = 1;
@@ -209,7 +195,7 @@ async function commitCutScenario(cluster: TxCluster, checkouts = 1_000): Promise
       }
     }
   };
-  await Promise.all([shopper(), shopper(), shopper(), shopper()]);
+  await settled('the shoppers to finish', Promise.all([shopper(), shopper(), shopper(), shopper()]));
   for (const cut of cuts) await cut.off();
   const cutsMade = cuts.reduce((sum, cut) => sum + cut.cuts, 0);
 
@@ -278,17 +264,11 @@ async function killPrimaryScenario(cluster: TxCluster, synchronous: boolean): Pr
   const shopper = async () => {
     while (open) {
       const ref = next++;
-      const op = history.begin(ref);
-      try {
-        await cluster.transaction((tx) => checkout(tx, ref), { idempotencyKey: `checkout:${ref}` });
-        op.ok();
-      } catch (error) {
-        bump(errors, errorCode(error));
-        // The library's errors say "not applied", except the outcome-unknown ones; anything else may have been.
-        if (error instanceof WriteOutcomeUnknownError || !(error instanceof FailoverPoolError))
-          op.unknown(error);
-        else op.fail(error);
-      }
+      // The library's errors say "not applied", except the outcome-unknown ones; anything else may have been.
+      const error = await history.attempt(ref, () =>
+        cluster.transaction((tx) => checkout(tx, ref), { idempotencyKey: `checkout:${ref}` }),
+      );
+      if (error !== undefined) bump(errors, errorCode(error));
     }
   };
   const shoppers = [shopper(), shopper(), shopper(), shopper()];
@@ -300,7 +280,7 @@ async function killPrimaryScenario(cluster: TxCluster, synchronous: boolean): Pr
   const promotedAt = performance.now();
   await sleep(1_500);
   open = false;
-  await Promise.all(shoppers);
+  await settled('the shoppers to finish', Promise.all(shoppers));
 
   const orders = await ordersByRef(cluster, promoted);
   const finalRefs = [...orders].flatMap(([ref, ids]) => ids.map(() => ref));
@@ -482,19 +462,11 @@ async function tableCreationRaceScenario(cluster: TxCluster): Promise<void> {
   expect(keys).toHaveLength(6);
 }
 
-export interface TxClusterOptions {
-  /** Synchronous replication (PostgreSQL) or lossless semi-sync (MariaDB). */
-  synchronous?: boolean;
-  /** A fault proxy in front of every node. */
-  proxies?: boolean;
-  replicas?: number;
-}
-
-/** Registers every scenario as a test of the enclosing `describe`, each on a fresh cluster. */
-export function transactionTests(start: (options: TxClusterOptions) => Promise<TxCluster>): void {
+/** Registers every scenario as a test of the enclosing `describe`, each on a fresh cluster of `fixture`'s engine. */
+export function transactionTests(fixture: EngineFixture): void {
   let cluster: TxCluster | undefined;
   const on = async (options: TxClusterOptions) => {
-    cluster = await start(options);
+    cluster = await txCluster(fixture, options);
     return cluster;
   };
   afterEach(async () => {
@@ -507,11 +479,11 @@ export function transactionTests(start: (options: TxClusterOptions) => Promise<T
   });
 
   it('(2) kill -9 of the primary mid-stream, synchronous replication: none lost, none doubled', async () => {
-    await killPrimaryScenario(await on({ synchronous: true }), true);
+    await killPrimaryScenario(await on({ replication: 'sync' }), true);
   });
 
   it('(2) kill -9 of the primary mid-stream, asynchronous replication: none doubled, losses counted', async () => {
-    await killPrimaryScenario(await on({ synchronous: false }), false);
+    await killPrimaryScenario(await on({ replication: 'async' }), false);
   });
 
   it('(3) serialization failures and deadlocks under concurrency are re-run; every transaction succeeds', async () => {

@@ -1,5 +1,5 @@
-import { FailoverPoolError, WriteOutcomeUnknownError } from '../../../src/core/errors';
 import { createHistory, type HistoryRecorder } from '../../../src/testing/history';
+import { settled } from './wait';
 
 /** Anything with pg.Pool's `query`: our pool, or a raw pg.Pool for comparison. */
 export interface Queryable {
@@ -24,35 +24,31 @@ export function startWrites(
 ): Workload {
   const table = options.table ?? 'writes';
   const history = createHistory();
-  const errors = new Map<string, number>();
   let next = 1;
   let running = true;
 
   const worker = async () => {
     while (running) {
       const id = next++;
-      const op = history.begin(id);
-      try {
-        await pool.query(`INSERT INTO ${table}(id) VALUES ($1)`, [id]);
-        op.ok();
-      } catch (error) {
-        const name =
-          error instanceof FailoverPoolError ? error.code : ((error as { code?: string }).code ?? 'other');
-        errors.set(name, (errors.get(name) ?? 0) + 1);
-        if (error instanceof WriteOutcomeUnknownError || !(error instanceof FailoverPoolError))
-          op.unknown(error);
-        else op.fail(error);
-      }
+      await history.attempt(id, () => pool.query(`INSERT INTO ${table}(id) VALUES ($1)`, [id]));
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   };
   const workers = Array.from({ length: options.concurrency ?? 4 }, worker);
   return {
     history,
-    errors,
+    get errors() {
+      const counts = new Map<string, number>();
+      for (const { error } of history.ops()) {
+        if (error === undefined) continue;
+        const name = (error as { code?: string }).code ?? 'other';
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+      return counts;
+    },
     async stop() {
       running = false;
-      await Promise.all(workers);
+      await settled('the writers to finish their last writes', Promise.all(workers));
     },
   };
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { covers, mostAdvancedOf, positionOf } from '../../src/testing/chaos/mariadb-positions';
+import { covers, mostAdvancedOf, positionOf } from '../../src/testing/cluster/mariadb-positions';
 
 /*
- * How the chaos suite's failover manager picks the MariaDB replica to promote: the one holding
- * everything the others hold, by GTID sequence per domain, whoever wrote it.
+ * How the MariaDB harness's mostAdvanced() picks the replica to promote (for the chaos suite, the
+ * failover benchmark and the tests): the one holding everything the others hold, by GTID sequence
+ * per domain, whoever wrote it.
  */
 
 describe('positionOf', () => {
@@ -24,6 +25,13 @@ describe('mostAdvancedOf', () => {
     expect(mostAdvancedOf([at('node2', '0-1-103', '0-1-103'), at('node3', '0-1-105', '0-1-101')])).toBe(
       'node3',
     );
+  });
+
+  it("counts a node's own binary log: a former primary holds writes it never received", () => {
+    // node1 was the primary up to 0-1-9 and is now a replica whose IO thread has received nothing
+    // yet; its gtid_slave_pos still says 0-1-3. node3 received up to 0-1-7.
+    const formerPrimary = at('node1', '', '0-1-3', '0-1-9');
+    expect(mostAdvancedOf([at('node3', '0-1-7', '0-1-7', '0-1-7'), formerPrimary])).toBe('node1');
   });
 
   it('compares sequences across servers: a new primary continues the numbering', () => {
@@ -48,5 +56,10 @@ describe('covers', () => {
   it('needs every domain of the other position', () => {
     expect(covers(positionOf(['0-1-10,1-1-2']), positionOf(['0-1-10']))).toBe(true);
     expect(covers(positionOf(['0-1-10']), positionOf(['0-1-10,1-1-2']))).toBe(false);
+  });
+
+  it('holds an empty position, and nothing else, with an empty one', () => {
+    expect(covers(positionOf(['0-1-5']), positionOf(['']))).toBe(true);
+    expect(covers(positionOf(['']), positionOf(['0-1-1']))).toBe(false);
   });
 });

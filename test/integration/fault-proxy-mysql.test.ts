@@ -1,16 +1,19 @@
 /**
- * The fault proxy in front of a real MariaDB (the machine's own, 127.0.0.1:3306, root with
- * an empty password over TCP). mysql2 is not a dependency of this package, so the client is
- * the `mariadb` (or `mysql`) command-line client: it sends each statement of `-e` as its own
- * COM_QUERY. Skipped when there is no server or no client binary.
+ * The fault proxy in front of a real MariaDB, started by the harness (one node, the harness's
+ * admin account). The client is the `mariadb` (or `mysql`) command-line client, another client
+ * than the library's: it sends each statement of `-e` as its own COM_QUERY.
  */
 import { execFile } from 'node:child_process';
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFaultProxy, type FaultProxy } from '../../src/testing/fault-proxy/index';
-import { eventually, tcpHandles } from './fault-proxy-helpers';
-
-const MY = { host: '127.0.0.1', port: 3306, user: 'root' };
+import {
+  createFaultProxy,
+  type FaultProxy,
+  type MariadbCluster,
+  startMariadbCluster,
+} from '../../src/testing';
+import { eventually, tcpHandles } from '../support/fault-proxy-helpers';
+import { mariadbUnavailable } from './support/mariadb-fixture';
+import { skipOrFail } from './support/required-servers';
 
 interface Run {
   code: number;
@@ -18,10 +21,26 @@ interface Run {
   stderr: string;
 }
 
+let cluster: MariadbCluster;
+
+/** Runs `sql` with the command-line client against `port` (the node's, or the proxy's), as the admin. */
 function run(binary: string, port: number, sql: string): Promise<Run> {
-  const args = ['-h', MY.host, '-P', String(port), `-u${MY.user}`, '--skip-ssl', '-N', '-B', '-e', sql];
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(port),
+    `-u${cluster.admin.user}`,
+    '--skip-ssl',
+    '-N',
+    '-B',
+    '-e',
+    sql,
+  ];
+  // The password through the environment: on the command line the client warns on stderr.
+  const env = { ...process.env, MYSQL_PWD: cluster.admin.password };
   return new Promise((resolve) => {
-    execFile(binary, args, { timeout: 10_000 }, (error, stdout, stderr) => {
+    execFile(binary, args, { timeout: 10_000, env }, (error, stdout, stderr) => {
       const code = error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0;
       resolve({ code: Number.isNaN(code) ? 1 : code, stdout, stderr });
     });
@@ -35,31 +54,17 @@ async function findClient(): Promise<string | undefined> {
     );
     if (ok) return binary;
   }
+  skipOrFail('the mariadb command-line client', 'neither `mariadb` nor `mysql` is on the PATH');
   return undefined;
 }
 
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
-  });
-}
-
-const binary = await findClient();
-const serverUp = await reachable(MY.host, MY.port);
-const loginWorks = binary !== undefined && serverUp && (await run(binary, MY.port, 'SELECT 1')).code === 0;
-const database = `fp_proxy_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+const binary = mariadbUnavailable() === undefined ? await findClient() : undefined;
+const database = 'proxied';
 const table = `${database}.t`;
 
 let proxy: FaultProxy;
 
-const direct = (sql: string): Promise<Run> => run(binary!, MY.port, sql);
+const direct = (sql: string): Promise<Run> => run(binary!, cluster.node('node1').port, sql);
 const viaProxy = (sql: string): Promise<Run> => run(binary!, proxy.port, sql);
 
 async function ids(): Promise<string[]> {
@@ -68,19 +73,23 @@ async function ids(): Promise<string[]> {
   return result.stdout.split('\n').filter(Boolean);
 }
 
-describe.skipIf(!loginWorks)('fault proxy in front of MariaDB', () => {
+describe.skipIf(!binary)('fault proxy in front of MariaDB', () => {
   beforeAll(async () => {
+    cluster = await startMariadbCluster({ replicas: 0 });
     const created = await direct(`CREATE DATABASE ${database}; CREATE TABLE ${table} (id INT) ENGINE=InnoDB`);
     expect(created.stderr).toBe('');
   });
 
   afterAll(async () => {
-    await direct(`DROP DATABASE IF EXISTS ${database}`);
+    await cluster?.destroy();
   });
 
   beforeEach(async () => {
     await direct(`TRUNCATE TABLE ${table}`);
-    proxy = await createFaultProxy({ target: { host: MY.host, port: MY.port }, protocol: 'mysql' });
+    proxy = await createFaultProxy({
+      target: { host: '127.0.0.1', port: cluster.node('node1').port },
+      protocol: 'mysql',
+    });
   });
 
   afterEach(async () => {

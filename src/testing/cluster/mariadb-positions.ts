@@ -1,5 +1,5 @@
 /**
- * Which MariaDB replica holds the most, from GTID positions: how the chaos suite's failover manager
+ * Which MariaDB replica holds the most, from GTID positions: how the harness's `mostAdvanced()`
  * chooses whom to promote (as Orchestrator and MaxScale do).
  *
  * With `gtid_strict_mode` every domain is one stream numbered by one sequence that each new primary
@@ -9,6 +9,8 @@
  * errant transaction): no replica is then safe to promote, and the manager must stop.
  */
 import { parseGtidList } from '../../dialects/mysql/gtid';
+import type { SessionRun } from './mariadb-client';
+import { replicaStatus } from './mariadb-replication';
 
 /** The highest sequence per replication domain. */
 export type GtidPosition = ReadonlyMap<number, bigint>;
@@ -26,6 +28,20 @@ export function positionOf(lists: readonly (string | undefined)[]): GtidPosition
     }
   }
   return highest;
+}
+
+/**
+ * Everything a node holds, on a session of it: what its IO thread received (`Gtid_IO_Pos`: a
+ * semi-sync acknowledgement is sent once an event is in the relay log, and promote() applies all
+ * of it), what it applied (`gtid_slave_pos`) and what it logged (`gtid_binlog_pos`, which alone
+ * holds a former primary's own writes, and with log_slave_updates everything it applied).
+ */
+export async function positionOnNode(run: SessionRun): Promise<GtidPosition> {
+  const status = await replicaStatus(run);
+  const [row] = await run<{ applied: string; logged: string }>(
+    'SELECT @@global.gtid_slave_pos AS applied, @@global.gtid_binlog_pos AS logged',
+  );
+  return positionOf([status?.gtidIoPos, row?.applied, row?.logged]);
 }
 
 /** Whether `a` holds at least what `b` holds, in every domain of `b`. */
