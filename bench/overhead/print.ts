@@ -66,7 +66,13 @@ export function verdictOf(cells: readonly CellResult[]): Verdict {
   const maxAddedCpuUs = Math.max(...cells.map((c) => c.addedCpuUs));
   const addedCpuMet = maxAddedCpuUs <= TARGET_ADDED_CPU_US;
   const maxAddedP50Us = Math.max(...cells.map((c) => c.addedP50Us));
-  return { ratios, maxAddedCpuUs, addedCpuMet, maxAddedP50Us, met: addedCpuMet && ratios.every((r) => r.met) };
+  return {
+    ratios,
+    maxAddedCpuUs,
+    addedCpuMet,
+    maxAddedP50Us,
+    met: addedCpuMet && ratios.every((r) => r.met),
+  };
 }
 
 export function verdictLines(v: Verdict): string[] {

@@ -59,7 +59,12 @@ function routerPrimaryNs(): number {
     known: true,
   }));
   const { snapshot } = deriveTopology(states, { generation: 0 }, 1);
-  const router = new Router(snapshot, { maxWaiting: 10 }, systemClock, () => undefined);
+  const router = new Router(
+    snapshot,
+    { maxWaiting: 10, waitForPrimaryOption: 'failover.waitForPrimaryMs' },
+    systemClock,
+    () => undefined,
+  );
   const deadline = performance.now() + 60_000;
   let sink = 0;
   const samples: number[] = [];
@@ -80,6 +85,7 @@ async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'ba
     acquire: (done) => done(undefined, connection),
     release: () => undefined,
     retire: () => undefined,
+    failQueued: () => undefined,
     end: () => Promise.resolve(),
   };
   const state = new ConnectionState();
@@ -100,6 +106,7 @@ async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'ba
     stateOf: () => state,
     reportedWritable: () => true,
     isAlive: () => true,
+    endedError: () => new Error('ended'),
     execute: () => Promise.resolve({ rows: [] }),
   };
   const engine = new FailoverEngine(

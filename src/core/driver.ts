@@ -33,6 +33,8 @@ export interface Driver<Connection> {
   reportedWritable(connection: Connection): boolean | undefined;
   /** Still usable: no error, not closed. */
   isAlive(connection: Connection): boolean;
+  /** What a caller gets from an ended pool, in the driver's own words (PoolEndedError). */
+  endedError(): Error;
   /** Runs one of the library's own statements (the role check, BEGIN, COMMIT, the idempotency table's). */
   execute(connection: Connection, sql: string, values: readonly unknown[]): Promise<StatementResult>;
 }

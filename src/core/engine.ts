@@ -1,4 +1,5 @@
 import createDebug from 'debug';
+import { AllNodesDownError } from './all-nodes-down';
 import { classifyFailure } from './classify';
 import { type Clock, systemClock } from './clock';
 import type { Driver } from './driver';
@@ -7,7 +8,6 @@ import {
   type FailoverPoolError,
   type NodeUnavailableReason,
   NoPrimaryError,
-  PoolEndedError,
   WriteOutcomeUnknownError,
 } from './errors';
 import type { EmitFailoverEvent } from './events';
@@ -16,12 +16,18 @@ import type { NodeAddress, NodeView } from './node';
 import { type NodePool, NodeRetiredError, SessionNotWritableError } from './node-pool';
 import type { ResolvedFailoverOptions, ResolvedMonitorOptions } from './options';
 import { Prober } from './prober';
-import { decide, type FailureKind, type Operation, type RetryReason } from './retry';
-import { Router } from './router';
+import { decide, endedByServer, type FailureKind, type Operation, type RetryReason } from './retry';
+import { describeNodes, Router } from './router';
 import type { TopologySnapshot } from './topology';
 import { type Done, promiseOf, type Work, workOf } from './work';
 
 const debug = createDebug('failover-pool:engine');
+
+/**
+ * How long `end()` lets statements already under way finish before closing their connections (a
+ * hung server would never let them).
+ */
+const END_WAIT_MS = 10_000;
 
 /** A statement's wait for a primary is bounded from the moment it starts waiting (see reconnect). */
 const DEADLINE_ON_FIRST_FAILURE = Number.NaN;
@@ -58,6 +64,12 @@ export class FailoverEngine<Connection> {
   private endPromise: Promise<void> | undefined;
   /** The primary (or 'split-brain') for which every other node's pool was last retired. */
   private retiredFor: string | undefined;
+  /** The last node that was primary, for a caller's own attempt when every node is down. */
+  private lastPrimary: string | undefined;
+  /** Statements and checkouts under way (see `end`). */
+  private active = 0;
+  private onIdle: (() => void) | undefined;
+  private startedAt = 0;
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -83,6 +95,7 @@ export class FailoverEngine<Connection> {
   }
 
   start(): void {
+    this.startedAt = this.clock.now();
     this.monitor.start();
   }
 
@@ -106,19 +119,30 @@ export class FailoverEngine<Connection> {
    * known to be writable, it is callbacks only; anything else continues on the retry path.
    */
   send<T>(operation: Operation, work: Work<Connection, T>, done: Done<T>): void {
+    this.active++;
+    const settle: Done<T> = (error, result) => {
+      this.settled();
+      done(error, result);
+    };
     this.execute(operation, work, undefined, (error, result, pinned) => {
       if (pinned) this.poolFor(pinned.node).release(pinned.connection, error !== undefined, error);
-      if (error !== undefined) return done(error);
+      if (error !== undefined) return settle(error);
       const node = (pinned as Pinned<Connection>).node;
       // One comparison while the node that answered is still primary.
       if (this.router.current()?.name === node.name || !this.answeredWhileGivenUp(node.name)) {
-        return done(undefined, result);
+        return settle(undefined, result);
       }
       this.confirmAnswer(operation, work, node, result as T).then(
-        (confirmed) => done(undefined, confirmed),
-        (failure: unknown) => done(failure),
+        (confirmed) => settle(undefined, confirmed),
+        (failure: unknown) => settle(failure),
       );
     });
+  }
+
+  /** One statement or checkout fewer under way; `end()` waits for none to be left. */
+  private settled(): void {
+    this.active--;
+    if (this.active === 0) this.onIdle?.();
   }
 
   /** `send`, for work written with promises (the library's own statements). */
@@ -241,16 +265,41 @@ export class FailoverEngine<Connection> {
       const kind = this.classify(error, connection);
       const decision = decide(kind, operation);
       if (decision.action === 'surface') return finish(error, undefined, pinned);
-      this.poolFor(node).release(connection, true, error);
-      const failedAt = this.clock.now();
       this.monitor.reportFailure(node.name, error);
-      if (decision.action === 'outcome-unknown') {
-        return finish(this.outcomeUnknown(kind, node, attempt, error), undefined, undefined);
-      }
-      this.retryAfter(decision.reason, node, attempt, error, failedAt)
-        .then(() => this.reconnect(operation, work, attempt + 1, error, deadline, finish))
-        .catch((failure: unknown) => finish(failure, undefined, undefined));
+      // After the report: a probe that clears the suspicion it raised starts later still.
+      const failedAt = this.clock.now();
+      const goOn = () => {
+        this.poolFor(node).release(connection, true, error);
+        if (decision.action === 'outcome-unknown') {
+          return finish(this.outcomeUnknown(kind, node, attempt, error), undefined, undefined);
+        }
+        this.beforeRetry(attempt, node, decision.reason, error).then(
+          () => this.reconnect(operation, work, attempt + 1, error, deadline, finish),
+          (failure: unknown) => finish(failure, undefined, undefined),
+        );
+      };
+      if (!endedByServer(kind)) return goOn();
+      // The server ended the session (PostgreSQL 57P01, MySQL's KILL). That is a shutdown or a
+      // failover manager's doing only if the node is going away. An operator who killed the session
+      // (pg_terminate_backend, KILL) meant it: the node still answers as primary, and the caller gets
+      // the server's error, with the connection it broke (as from the driver's pool).
+      this.stillPrimary(node.name, failedAt).then((still) =>
+        still ? finish(error, undefined, pinned) : goOn(),
+      );
     });
+  }
+
+  /** The engine's clock, for callers of `stillPrimary`. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Whether `nodeName` is still the primary by probes that all started at `since` or later: the
+   * monitor's word on a failure that may or may not be the node's (a session killed, a reset).
+   */
+  stillPrimary(nodeName: string, since: number): Promise<boolean> {
+    return this.monitor.freshSnapshot(since).then((fresh) => fresh.primary?.name === nodeName);
   }
 
   /** A fresh connection to the primary (waiting and retrying as need be), then `attempt` on it. */
@@ -275,26 +324,6 @@ export class FailoverEngine<Connection> {
     );
   }
 
-  /**
-   * Before re-running a statement the node rolled back as it ended the session (PostgreSQL 57P01):
-   * that is a shutdown (a switchover, a restart) only if the node is going away. An operator who
-   * killed the session (pg_terminate_backend) meant it: the node still answers as primary, and the
-   * statement's error reaches the caller instead of a re-run.
-   */
-  private async retryAfter(
-    reason: RetryReason,
-    node: NodeView,
-    attempt: number,
-    error: unknown,
-    failedAt: number,
-  ): Promise<void> {
-    if (reason === 'terminated') {
-      const fresh = await this.monitor.freshSnapshot(failedAt);
-      if (fresh.primary?.name === node.name) throw error;
-    }
-    await this.beforeRetry(attempt, node, reason, error);
-  }
-
   private outcomeUnknown(kind: FailureKind, node: NodeView, attempt: number, cause: unknown): Error {
     const what =
       kind === 'timed-out'
@@ -311,10 +340,31 @@ export class FailoverEngine<Connection> {
    * A connection to the primary that the caller keeps (pinned). Only opening it is retried; what
    * the caller runs on it later is not.
    */
-  async acquire(): Promise<Pinned<Connection>> {
-    const deadline = this.clock.now() + this.options.waitForPrimaryMs;
-    const { connection, node } = await this.connectToPrimary(deadline, 1, undefined);
-    return { connection, node };
+  acquire(): Promise<Pinned<Connection>> {
+    this.active++;
+    return this.connectNow().finally(() => this.settled());
+  }
+
+  /**
+   * `acquire`'s work. While the primary is known, its pool is asked at once (a caller queued for a
+   * pooled client counts in `waitingCount` when `connect()` returns, as with the driver's pool).
+   */
+  private connectNow(): Promise<Pinned<Connection>> {
+    const node = this.router.current();
+    const slowly = (): Promise<Pinned<Connection>> =>
+      this.connectToPrimary(this.clock.now() + this.options.waitForPrimaryMs, 1, undefined);
+    if (node === null || this.ended) return slowly();
+    const pool = this.poolFor(node);
+    return new Promise<Connection | undefined>((resolve) => {
+      pool.acquire((error, connection) => {
+        if (error || connection === undefined) return resolve(undefined);
+        const state = this.driver.stateOf(connection);
+        const writable = state.writable ?? this.driver.reportedWritable(connection);
+        if (writable === true && this.router.current()?.name === node.name) return resolve(connection);
+        pool.release(connection, writable === false || this.router.current()?.name !== node.name);
+        resolve(undefined);
+      });
+    }).then((connection) => (connection === undefined ? slowly() : { connection, node }));
   }
 
   /** Gives back a pinned connection; destroyed when broken or when its node is no longer primary. */
@@ -342,16 +392,37 @@ export class FailoverEngine<Connection> {
   }
 
   /** Stops the monitor, fails waiting callers, and closes every connection. */
+  /**
+   * Ends the pool as pg.Pool and mysql2 do: what the app issued before finishes first (bounded by
+   * END_WAIT_MS), then the monitor stops and every connection is closed. A pool ended while it still
+   * discovers its cluster first finishes that one round of probes, so that statements issued before
+   * `end()` find the primary; callers still waiting for a primary after that fail with PoolEndedError.
+   */
   end(): Promise<void> {
-    if (!this.endPromise) {
+    this.endPromise ??= (async () => {
+      if (this.monitor.current().discovering) await this.monitor.freshSnapshot(this.startedAt);
       this.ended = true;
-      this.router.rejectAll(new PoolEndedError());
-      this.endPromise = (async () => {
-        await this.monitor.stop();
-        await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
-      })();
-    }
+      const ended = this.driver.endedError();
+      this.router.rejectAll(ended);
+      // Statements that wait for a connection do not get one, as with the drivers' pools.
+      for (const pool of this.pools.values()) pool.failQueued(ended);
+      await this.idle(END_WAIT_MS);
+      await this.monitor.stop();
+      await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
+    })();
     return this.endPromise;
+  }
+
+  /** Resolves when no statement or checkout is under way, or after `limitMs`. */
+  private idle(limitMs: number): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const cancel = this.clock.setTimer(resolve, limitMs, false);
+      this.onIdle = () => {
+        cancel();
+        resolve();
+      };
+    });
   }
 
   /**
@@ -373,7 +444,7 @@ export class FailoverEngine<Connection> {
   ): Promise<Pinned<Connection> & { attempt: number }> {
     let lastError = previousError;
     for (let attempt = firstAttempt; ; attempt++) {
-      if (this.ended) throw new PoolEndedError();
+      if (this.ended) throw this.driver.endedError();
       if (attempt > this.options.maxAttempts) throw this.attemptsExhausted(attempt - 1, lastError);
       const node = this.router.current() ?? (await this.waitForPrimary(deadline, attempt, lastError));
       try {
@@ -427,15 +498,50 @@ export class FailoverEngine<Connection> {
   }
 
   private async waitForPrimary(deadline: number, attempt: number, lastError: unknown): Promise<NodeView> {
-    try {
-      return await this.router.primary(deadline);
-    } catch (error) {
-      // Give the caller the failure that started the wait, not just "no primary".
-      if (error instanceof NoPrimaryError && lastError !== undefined) {
-        throw new NoPrimaryError(error.reason, error.message, error.waitedMs, { attempt, cause: lastError });
+    let reached = false;
+    for (;;) {
+      try {
+        return await this.router.primary(deadline);
+      } catch (error) {
+        if (error instanceof AllNodesDownError && !reached) {
+          await this.reachSomeNode();
+          reached = true;
+          continue;
+        }
+        if (error instanceof AllNodesDownError) {
+          // A connection opened, yet every probe still fails: say what the monitor sees.
+          throw new NoPrimaryError(
+            'timeout',
+            `No primary: every node fails the monitor's probe. ${describeNodes(this.monitor.current())}`,
+            0,
+            { attempt, cause: lastError },
+          );
+        }
+        // Give the caller the failure that started the wait, not just "no primary".
+        if (error instanceof NoPrimaryError && lastError !== undefined) {
+          throw new NoPrimaryError(error.reason, error.message, error.waitedMs, {
+            attempt,
+            cause: lastError,
+          });
+        }
+        throw error;
       }
-      throw error;
     }
+  }
+
+  /**
+   * With every node down, the caller's own attempt to connect, to the last primary (else the first
+   * node listed): its error is the caller's, as from the driver's pool. If it connects after all,
+   * the node is back: wait for a round of probes to say what it is.
+   */
+  private async reachSomeNode(): Promise<void> {
+    const snapshot = this.monitor.current();
+    const node = snapshot.nodes.find((n) => n.name === this.lastPrimary) ?? (snapshot.nodes[0] as NodeView);
+    const pool = this.poolFor(node);
+    const tried = this.clock.now();
+    const connection = await promiseOf<Connection>((done) => pool.acquire(done));
+    pool.release(connection, false);
+    await this.monitor.freshSnapshot(tried);
   }
 
   private async beforeRetry(
@@ -471,6 +577,7 @@ export class FailoverEngine<Connection> {
   }
 
   private onSnapshot(snapshot: TopologySnapshot, fatal: unknown): void {
+    if (snapshot.primary) this.lastPrimary = snapshot.primary.name;
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
   }

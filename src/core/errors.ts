@@ -177,7 +177,8 @@ export class NodeUnavailableError extends FailoverPoolError {
 
 /** The pool was ended; it cannot be used any more. */
 export class PoolEndedError extends FailoverPoolError {
-  constructor() {
-    super('POOL_ENDED', 'Cannot use a pool after calling end() on it. Create a new pool.');
+  /** `message`: the driver's own words, where apps may match them (mysql2's "Pool is closed."). */
+  constructor(message = 'Cannot use a pool after calling end() on it. Create a new pool.') {
+    super('POOL_ENDED', message);
   }
 }

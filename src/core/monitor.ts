@@ -1,4 +1,5 @@
 import createDebug from 'debug';
+import { AllNodesDownError } from './all-nodes-down';
 import { type Clock, sleep } from './clock';
 import { ClusterMismatchError } from './errors';
 import type { EmitFailoverEvent } from './events';
@@ -34,6 +35,8 @@ interface NodeState extends Mutable<NodeHealth> {
   everAnswered: boolean;
   /** The last probe error, when it is one that waiting cannot cure. */
   fatalError: unknown;
+  /** The last probe got no answer in time (the node may be hung), rather than an error. */
+  timedOut: boolean;
 }
 
 /**
@@ -57,6 +60,8 @@ export class Monitor {
   private primaryLostAt: number | undefined;
   private readonly reportedMismatch = new Set<string>();
   private lastSplitBrain = '';
+  /** Set while every node is down (see fatalError). */
+  private allDown: AllNodesDownError | undefined;
   /** Callers of freshSnapshot() waiting for a probe round that started after their time. */
   private roundWaiters: { since: number; resolve: (snapshot: TopologySnapshot) => void }[] = [];
 
@@ -80,6 +85,7 @@ export class Monitor {
       everAnswered: false,
       known: false,
       fatalError: undefined,
+      timedOut: false,
     }));
     this.snapshot = deriveTopology(this.states, this.memory, 0).snapshot;
   }
@@ -224,7 +230,8 @@ export class Monitor {
     state.known = true;
     state.lastError = messageOf(error);
     // A probe that timed out says nothing about the configuration: the node may just be hung.
-    state.fatalError = !(error instanceof ProbeTimeoutError) && this.isFatal(error) ? error : undefined;
+    state.timedOut = error instanceof ProbeTimeoutError;
+    state.fatalError = !state.timedOut && this.isFatal(error) ? error : undefined;
     if (wasHealthy || firstFailure) {
       debug('%s down: %s', state.address.name, state.lastError);
       this.emit('nodeDown', { node: state.address.name, error: asError(error) });
@@ -267,12 +274,21 @@ export class Monitor {
   }
 
   /**
-   * When every node has failed with an error that waiting cannot cure (all reject the password, say),
-   * that error: callers get it at once, as they would from pg.Pool, instead of after a long wait.
+   * When every node has failed its last probe: the error that waiting cannot cure if there is one
+   * (all reject the password, say), else AllNodesDownError. Callers get it at once, as they would get
+   * their error from pg.Pool, instead of after a long wait.
    */
   private fatalError(): unknown {
-    if (this.states.some((s) => s.healthy || !s.known)) return undefined;
-    return this.states.find((s) => s.fatalError !== undefined)?.fatalError;
+    // A node that only timed out may be hung, and come back: as pg.Pool does with a hung host, wait.
+    if (this.states.some((s) => s.healthy || !s.known || s.timedOut)) {
+      this.allDown = undefined;
+      return undefined;
+    }
+    const fatal = this.states.find((s) => s.fatalError !== undefined)?.fatalError;
+    if (fatal !== undefined) return fatal;
+    // The same error for one whole episode, so that the router settles its callers once.
+    this.allDown ??= new AllNodesDownError();
+    return this.allDown;
   }
 
   private emitPrimaryChange(snapshot: TopologySnapshot, reason: string): void {

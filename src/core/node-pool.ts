@@ -18,6 +18,8 @@ export interface NodePool<Connection> {
    * passed to its release call).
    */
   release(connection: Connection, destroy: boolean, cause?: unknown): void;
+  /** Fails at once every acquire still waiting for a connection (the pool is ending). */
+  failQueued(error: Error): void;
   /**
    * Closes every connection of this node at once, checked out or idle, without waiting for the
    * server: another node became primary, so nothing more may reach this one. Later acquires open

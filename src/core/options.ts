@@ -39,6 +39,8 @@ export interface MonitorOptions {
 
 export interface ResolvedFailoverOptions {
   readonly waitForPrimaryMs: number;
+  /** The option that set `waitForPrimaryMs`, for messages (a driver's connect timeout may set it). */
+  readonly waitForPrimaryOption: string;
   readonly maxWaiting: number;
   readonly maxAttempts: number;
   readonly retryDelayMs: (attempt: number) => number;
@@ -70,6 +72,7 @@ export function resolveFailoverOptions(value: unknown): ResolvedFailoverOptions 
   }
   return {
     waitForPrimaryMs: optionalNumber(o.waitForPrimaryMs, 'failover.waitForPrimaryMs', 30_000, { min: 0 }),
+    waitForPrimaryOption: 'failover.waitForPrimaryMs',
     maxWaiting: optionalNumber(o.maxWaiting, 'failover.maxWaiting', 10_000, { min: 0, integer: true }),
     maxAttempts: optionalNumber(o.maxAttempts, 'failover.maxAttempts', 10, { min: 1, integer: true }),
     retryDelayMs: retryDelayMs as (attempt: number) => number,

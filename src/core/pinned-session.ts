@@ -1,7 +1,7 @@
 import type { FailoverEngine, Pinned } from './engine';
 import type { NodeView } from './node';
 import { PinnedErrors } from './pinned';
-import type { Operation } from './retry';
+import { endedByServer, type Operation } from './retry';
 import { type Done, promiseOf, type Work } from './work';
 
 /**
@@ -90,11 +90,19 @@ export class PinnedSession<Connection> {
     return (this.current as Pinned<Connection>).connection;
   }
 
-  /** Gives the connection back (destroyed when `broken` or no longer usable). False when already released. */
-  release(broken: boolean): boolean {
+  /** The app closed the connection itself (it leaves its pool on its own): nothing to give back. */
+  abandon(): void {
+    this.released = true;
+  }
+
+  /**
+   * Gives the connection back (destroyed when `broken` or no longer usable); `cause` is what the app
+   * gave its release call, for the driver's `release` event. False when already released.
+   */
+  release(broken: boolean, cause?: unknown): boolean {
     if (this.released) return false;
     this.released = true;
-    if (this.current) this.giveBack(this.current, broken);
+    if (this.current) this.giveBack(this.current, broken, cause);
     return true;
   }
 
@@ -132,20 +140,33 @@ export class PinnedSession<Connection> {
     }
     const pinned = this.current as Pinned<Connection>;
     work(pinned.connection, pinned.node, (error, result) => {
-      if (error) done(this.failure(pinned, error, operation.reRunnable));
-      else done(undefined, result);
+      if (!error) return done(undefined, result);
+      this.explain(pinned, error, operation.reRunnable).then(done, done);
     });
   }
 
   /**
-   * What the app gets for a failure of a statement it ran on the connection itself (a stream): the
-   * node is reported when the failure says it may be gone.
+   * What the app gets for a statement that failed on the connection, once the monitor has heard of
+   * it: the application's own errors unchanged; a session the server ended (PostgreSQL 57P01, MySQL's
+   * KILL) while
+   * the node stays primary, the server's error too (an operator killed it, as pg_terminate_backend
+   * does: no failover); anything else that concerns the node, a FailoverPoolError that says what
+   * became of the statement (NodeUnavailableError, WriteOutcomeUnknownError).
    */
-  failure(pinned: Pinned<Connection> | undefined, error: unknown, reRunnable: boolean): unknown {
-    const at = pinned ?? this.current ?? this.home;
-    const kind = this.engine.classify(error, at.connection);
-    if (kind !== 'application') this.engine.reportFailure(at.node.name, error);
-    return this.errors(at.node).failure(error, kind, reRunnable);
+  private async explain(pinned: Pinned<Connection>, error: unknown, reRunnable: boolean): Promise<unknown> {
+    const kind = this.engine.classify(error, pinned.connection);
+    if (kind === 'application') return error;
+    this.engine.reportFailure(pinned.node.name, error);
+    const failedAt = this.engine.now();
+    if (endedByServer(kind) && (await this.engine.stillPrimary(pinned.node.name, failedAt))) return error;
+    return this.errors(pinned.node).failure(error, kind, reRunnable);
+  }
+
+  /** A statement the driver ran itself (a stream) failed: the monitor hears if the node may be gone. */
+  report(error: unknown): void {
+    const at = this.current ?? this.home;
+    if (this.engine.classify(error, at.connection) !== 'application')
+      this.engine.reportFailure(at.node.name, error);
   }
 
   /** Why nothing may be sent on the connection now, if so. */
@@ -162,11 +183,13 @@ export class PinnedSession<Connection> {
     return undefined;
   }
 
-  private giveBack(pinned: Pinned<Connection>, broken: boolean): void {
-    this.engine.release(
+  private giveBack(pinned: Pinned<Connection>, broken: boolean, cause?: unknown): void {
+    const { engine } = this;
+    engine.release(
       pinned.node,
       pinned.connection,
-      broken || !this.engine.driver.isAlive(pinned.connection),
+      broken || !engine.driver.isAlive(pinned.connection),
+      cause,
     );
   }
 }

@@ -50,6 +50,7 @@ export class PinnedErrors {
               this.context(error),
             );
       case 'connection-lost':
+      case 'killed':
         return reRunnable
           ? new NodeUnavailableError(
               'connection-lost',

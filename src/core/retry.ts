@@ -16,6 +16,13 @@ export type FailureKind =
   /** The connection died after the statement was sent: it may or may not have been applied. */
   | 'connection-lost'
   /**
+   * The server ended the session while the statement ran (MySQL's KILL CONNECTION): it may still
+   * have been applied (a commit waiting for a semi-synchronous replica is). Like `connection-lost`,
+   * except that the engine first asks whether the node is going away: an operator's kill on a node
+   * that stays primary reaches the caller as the server's error.
+   */
+  | 'killed'
+  /**
    * The app's own client-side limit (pg `query_timeout`, mysql2 `timeout`) ran out after the statement
    * was sent: it may still be applied. A write is outcome-unknown; a read is not re-run (its caller's
    * deadline has passed) and gets the driver's error.
@@ -42,10 +49,20 @@ export function decide(kind: FailureKind, operation: Operation): Decision {
     case 'application':
       return { action: 'surface' };
     case 'connection-lost':
+    case 'killed':
       return operation.reRunnable ? { action: 'retry', reason: kind } : { action: 'outcome-unknown' };
     case 'timed-out':
       return operation.reRunnable ? { action: 'surface' } : { action: 'outcome-unknown' };
     default:
       return { action: 'retry', reason: kind };
   }
+}
+
+/**
+ * Failures that the server itself reports as the end of the session (PostgreSQL 57P01, MySQL's
+ * KILL): a shutdown or a failover manager's doing if the node is going away, an operator's if it
+ * stays primary. The engine tells them apart with a fresh round of probes.
+ */
+export function endedByServer(kind: FailureKind): boolean {
+  return kind === 'terminated' || kind === 'killed';
 }

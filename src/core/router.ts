@@ -12,6 +12,8 @@ interface Waiter {
 
 export interface RouterOptions {
   readonly maxWaiting: number;
+  /** The option that bounds the wait, for messages. */
+  readonly waitForPrimaryOption: string;
 }
 
 /**
@@ -121,7 +123,7 @@ export class Router {
     }
     return new NoPrimaryError(
       'timeout',
-      `No primary within ${Math.round(waitedMs)} ms (failover.waitForPrimaryMs). ${describeNodes(s)}`,
+      `No primary within ${Math.round(waitedMs)} ms (timeout: ${this.options.waitForPrimaryOption}). ${describeNodes(s)}`,
       waitedMs,
     );
   }

@@ -68,7 +68,7 @@ function decideNodeFailure(
 ): TransactionDecision {
   // A statement that may still be running (the app's own query timeout) or a COMMIT that may have
   // been applied: only the key can tell.
-  const unknown = kind === 'connection-lost' || kind === 'timed-out';
+  const unknown = kind === 'connection-lost' || kind === 'killed' || kind === 'timed-out';
   if (stage === 'commit' && unknown) return hasKey ? { action: 'resolve' } : { action: 'commit-unknown' };
   // Before COMMIT a transaction dies with its connection. But the app's own timeout ran out: its
   // deadline has passed, as for a read through pool.query, so it gets the driver's error.

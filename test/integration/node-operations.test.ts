@@ -6,8 +6,7 @@ import type { Dialect, Row, RunSql } from '../../src/core/dialect';
 import { mysqlDialect } from '../../src/dialects/mysql/dialect';
 import { postgresDialect } from '../../src/dialects/postgres/dialect';
 import {
-  findMariadbBinaries,
-  findPgBinaries,
+  harness,
   type MariadbCluster,
   type PgCluster,
   startMariadbCluster,
@@ -60,7 +59,7 @@ const postgres: EngineKit = {
   name: 'PostgreSQL',
   dialect: postgresDialect,
   unreachedPosition: 'FF/0',
-  available: () => available('PostgreSQL', () => findPgBinaries({ source: 'system' })),
+  available: () => available('PostgreSQL', () => harness.findPgBinaries({ source: 'system' })),
   async start() {
     const cluster = await startPgCluster({ source: 'system' });
     try {
@@ -147,7 +146,7 @@ const mariadb: EngineKit = {
   name: 'MariaDB',
   dialect: mysqlDialect,
   unreachedPosition: '0-1-999999999',
-  available: () => available('MariaDB', () => findMariadbBinaries()),
+  available: () => available('MariaDB', () => harness.findMariadbBinaries()),
   async start() {
     const cluster = await startMariadbCluster();
     try {

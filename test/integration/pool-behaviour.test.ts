@@ -98,11 +98,11 @@ describe.each(engineFixtures())('pool on %s', (_name, fixture: EngineFixture) =>
     expect(await fixture.idsOn(cluster, 'node2')).toEqual(['4']);
   });
 
-  it('waits a bounded time when every node is down, then recovers fully once they return', async () => {
+  it('waits a bounded time when every node hangs, then recovers fully once they wake up', async () => {
     const cluster = await start();
     const target = poolOn(cluster, { failover: { waitForPrimaryMs: 1500, maxWaiting: 3 } });
     await target.query('INSERT INTO writes VALUES (1)');
-    for (const node of ['node1', 'node2', 'node3']) cluster.kill(node, 'SIGKILL');
+    for (const node of ['node1', 'node2', 'node3']) cluster.kill(node, 'SIGSTOP');
     await eventually('the pool to see every node down', () =>
       target.topology().nodes.every((n) => !n.healthy),
     );
@@ -119,8 +119,25 @@ describe.each(engineFixtures())('pool on %s', (_name, fixture: EngineFixture) =>
       expect((error as Error).message).toContain('failover.waitForPrimaryMs');
     }
     console.log(
-      `[${fixture.name}] all nodes down: gave up after ${Math.round(performance.now() - started)} ms`,
+      `[${fixture.name}] all nodes hung: gave up after ${Math.round(performance.now() - started)} ms`,
     );
+
+    for (const node of ['node1', 'node2', 'node3']) cluster.kill(node, 'SIGCONT');
+    await expect(target.query('INSERT INTO writes VALUES (300)')).resolves.toBeDefined();
+    expect(target.topology().primary).toBe(address(cluster, 'node1'));
+  });
+
+  it("fails at once with the driver's own error when every node refuses, then recovers once they return", async () => {
+    const cluster = await start();
+    // A ten-minute wait: if the pool waited for a primary instead of failing, the test would time out.
+    const target = poolOn(cluster, { failover: { waitForPrimaryMs: 600_000 } });
+    await target.query('INSERT INTO writes VALUES (1)');
+    for (const node of ['node1', 'node2', 'node3']) cluster.kill(node, 'SIGKILL');
+    await eventually('the pool to see every node down', () =>
+      target.topology().nodes.every((n) => !n.healthy),
+    );
+    const refused = await target.query('INSERT INTO writes VALUES (2)').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
 
     for (const node of ['node1', 'node2', 'node3']) await cluster.start(node);
     await expect(target.query('INSERT INTO writes VALUES (300)')).resolves.toBeDefined();

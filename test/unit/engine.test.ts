@@ -154,22 +154,28 @@ describe('FailoverEngine', () => {
     expect(runs).toBe(2);
   });
 
-  it('passes on a statement killed by an operator (57P01) while its node stays primary: it is not re-run', async () => {
-    const { clock, engine, payloads } = setup({ 'a:1': { role: 'primary', writable: true } });
-    await clock.advance(1);
-    let runs = 0;
-    const killed = new FakeError('terminated', 'terminating connection due to administrator command');
-    const result = engine
-      .run({ reRunnable: true }, async () => {
-        runs++;
-        throw killed;
-      })
-      .catch((error: unknown) => error);
-    await clock.advance(200);
-    expect(await result).toBe(killed);
-    expect(runs).toBe(1);
-    expect(payloads('retry')).toHaveLength(0);
-  });
+  it.each([
+    ['terminated', 'terminating connection due to administrator command (57P01)'],
+    ['killed', 'Connection was killed (MySQL KILL)'],
+  ] as const)(
+    "passes on a session an operator ended (%s) while its node stays primary: the server's error, run once",
+    async (kind, message) => {
+      const { clock, engine, payloads } = setup({ 'a:1': { role: 'primary', writable: true } });
+      await clock.advance(1);
+      let runs = 0;
+      const killed = new FakeError(kind, message);
+      const result = engine
+        .run({ reRunnable: true }, async () => {
+          runs++;
+          throw killed;
+        })
+        .catch((error: unknown) => error);
+      await clock.advance(200);
+      expect(await result).toBe(killed);
+      expect(runs).toBe(1);
+      expect(payloads('retry')).toHaveLength(0);
+    },
+  );
 
   it.each(['not-sent', 'connect-failed'] as const)(
     're-runs after %s (certainly not applied)',
@@ -241,6 +247,51 @@ describe('FailoverEngine', () => {
     cluster.promote('a:1');
     await clock.advance(600);
     await expect(waiting).resolves.toBe('a:1');
+  });
+
+  it("does not wait when every node refuses: the caller gets its own attempt's error at once", async () => {
+    const { clock, write } = setup({ 'a:1': { state: 'down' }, 'b:1': { state: 'down' } });
+    const failed = write().catch((e: unknown) => e);
+    await clock.advance(5); // far below failover.waitForPrimaryMs (30 s)
+    const error = await failed;
+    expect(error).toBeInstanceOf(FakeError);
+    expect((error as Error).message).toBe('ECONNREFUSED');
+  });
+
+  it('waits when some node still answers, though not as primary (a promotion under way)', async () => {
+    const { cluster, clock, write } = setup(
+      { 'a:1': { state: 'down' }, 'b:1': {} },
+      { waitForPrimaryMs: 3000 },
+    );
+    const waiting = write().catch((e: unknown) => e);
+    await clock.advance(500);
+    cluster.promote('b:1');
+    await clock.advance(100);
+    await expect(waiting).resolves.toBe('b:1');
+  });
+
+  it('reports a killed write as outcome-unknown when its node went away (a failover manager killed it)', async () => {
+    const { cluster, clock, engine } = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await clock.advance(1);
+    const result = engine
+      .run({ reRunnable: false }, async () => {
+        cluster.node('a:1').state = 'down';
+        cluster.promote('b:1');
+        throw new FakeError('killed', 'Connection was killed');
+      })
+      .catch((error: unknown) => error);
+    await clock.advance(200);
+    expect(await result).toBeInstanceOf(WriteOutcomeUnknownError);
+  });
+
+  it('lets a statement issued before end() finish, on a pool still discovering its cluster', async () => {
+    const { clock, engine, write } = setup({ 'a:1': { role: 'primary', writable: true } });
+    const issued = write();
+    const ended = engine.end();
+    await clock.advance(10);
+    await expect(issued).resolves.toBe('a:1');
+    await ended;
+    await expect(write()).rejects.toBeInstanceOf(PoolEndedError);
   });
 
   it('bounds the queue of callers waiting for a primary', async () => {

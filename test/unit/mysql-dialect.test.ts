@@ -539,11 +539,21 @@ describe('mysql dialect: error classes', () => {
     ['2006 gone away', serverError(2006, 'CR_SERVER_GONE_ERROR', 'MySQL server has gone away')],
     ['2013 lost', serverError(2013, 'CR_SERVER_LOST', 'Lost connection to MySQL server during query')],
     ['1053 shutdown', serverError(1053, 'ER_SERVER_SHUTDOWN', 'Server shutdown in progress', '08S01')],
-    ['1927 killed', serverError(1927, 'ER_CONNECTION_KILLED', 'Connection was killed', '70100')],
   ])('%s after sending: outcome unknown; before sending: not sent', (_, error) => {
     expect(mysqlDialect.classifyError(error, statement())).toBe('connection-lost');
     expect(mysqlDialect.classifyError(error, statement({ sent: false }))).toBe('not-sent');
   });
+
+  it.each([
+    ['1927 killed (MariaDB)', serverError(1927, 'ER_CONNECTION_KILLED', 'Connection was killed', '70100')],
+    ['3169 killed (MySQL)', serverError(3169, 'ER_SESSION_WAS_KILLED', 'Session was killed', 'HY000')],
+  ])(
+    '%s after sending: killed (the engine asks whether the node goes); before sending: not sent',
+    (_, error) => {
+      expect(mysqlDialect.classifyError(error, statement())).toBe('killed');
+      expect(mysqlDialect.classifyError(error, statement({ sent: false }))).toBe('not-sent');
+    },
+  );
 
   it.each([
     ['ECONNREFUSED', clientError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:24009', { errno: -111 })],

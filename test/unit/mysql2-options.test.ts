@@ -56,7 +56,6 @@ describe('mysql2 pool options', () => {
 
   it.each([
     [{ hosts: [] }, 'hosts'],
-    [{}, 'hosts'],
     [{ hosts: ['db:99999'] }, 'hosts[0]'],
     [{ hosts: 'db1' }, 'hosts'],
     [{ hosts: ['db1'], host: 'db2' }, 'hosts'],
@@ -73,6 +72,15 @@ describe('mysql2 pool options', () => {
     [{ hosts: ['db1'], pool: {} }, 'pool'],
   ])('%j is refused, naming `%s`', (config, option) => {
     expect(optionOf(() => resolveMysqlConfig(config))).toBe(option);
+  });
+
+  it('takes what mysql2.createPool takes: a URI string alone, no host (localhost), a port as a string', () => {
+    expect(resolveMysqlConfig('mysql://app:pw@db1:3307,db2/shop').nodes.map((n) => n.name)).toEqual([
+      'db1:3307',
+      'db2:3306',
+    ]);
+    expect(resolveMysqlConfig({}).nodes.map((n) => n.name)).toEqual(['localhost:3306']);
+    expect(resolveMysqlConfig({ host: 'db1', port: '3307' }).nodes.map((n) => n.name)).toEqual(['db1:3307']);
   });
 
   it('suggests the option a typo meant', () => {

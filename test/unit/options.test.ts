@@ -123,8 +123,35 @@ describe('pg config', () => {
     ]);
   });
 
+  it('takes what pg.Pool takes: no host at all (localhost), a port as a string, poolSize, native: false', () => {
+    expect(resolvePgConfig({}, noEnv).nodes.map((n) => n.name)).toEqual(['localhost:5432']);
+    expect(resolvePgConfig({ host: 'db1', port: '5433' }, noEnv).nodes.map((n) => n.name)).toEqual([
+      'db1:5433',
+    ]);
+    expect(resolvePgConfig({ hosts: ['db1'], poolSize: 3, native: false }, noEnv).shared).toMatchObject({
+      poolSize: 3,
+    });
+    expect(configError(() => resolvePgConfig({ hosts: ['db1'], native: true }, noEnv)).option).toBe('native');
+  });
+
+  it('bounds the wait for a primary by connectionTimeoutMillis, unless failover.waitForPrimaryMs is set', () => {
+    const bounded = resolvePgConfig({ hosts: ['db1'], connectionTimeoutMillis: 2000 }, noEnv).failover;
+    expect(bounded).toMatchObject({
+      waitForPrimaryMs: 2000,
+      waitForPrimaryOption: 'connectionTimeoutMillis',
+    });
+    const explicit = resolvePgConfig(
+      { hosts: ['db1'], connectionTimeoutMillis: 2000, failover: { waitForPrimaryMs: 9000 } },
+      noEnv,
+    ).failover;
+    expect(explicit).toMatchObject({
+      waitForPrimaryMs: 9000,
+      waitForPrimaryOption: 'failover.waitForPrimaryMs',
+    });
+  });
+
   it.each([
-    [{}, 'hosts', 'no hosts'],
+    [{ hosts: [] }, 'hosts', 'no hosts'],
     [{ hosts: 'db1' }, 'hosts', 'expected an array'],
     [{ hosts: ['db1'], host: 'db2' }, 'host', 'not both'],
     [{ hosts: ['db1'], connectionString: 'postgres://u@a,b/db' }, 'connectionString', 'one place'],

@@ -96,6 +96,12 @@ describe('transaction dialects', () => {
     ]);
   });
 
+  it("PostgreSQL: a concurrent twin's CREATE of the idempotency table fails in any of three ways; each is a race, not an error", () => {
+    for (const code of ['23505', '42P07', '42710'])
+      expect(postgresTransactions.isConcurrentCreate(pg(code))).toBe(true);
+    expect(postgresTransactions.isConcurrentCreate(pg('42501'))).toBe(false);
+  });
+
   it('quotes the idempotency table, qualified or not', () => {
     expect(postgresTransactions.idempotency('app.keys').select('k').sql).toMatch(/FROM "app"\."keys" WHERE/);
     expect(mysqlTransactions.idempotency('app.keys').exists().values).toEqual(['app', 'keys']);

@@ -33,6 +33,9 @@ const GONE_ERRNOS = new Set([
   2055, // CR_SERVER_LOST_EXTENDED
 ]);
 
+/** The server killed the session the statement ran in (an operator, or a failover manager). */
+const KILLED_ERRNOS = new Set([1927, 3169]);
+
 /** mysql2's own codes of a connection that failed or died, besides Node's socket errors. */
 const MYSQL2_LOST_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -56,6 +59,8 @@ export function classifyMysqlError(error: unknown, context: FailureContext): Fai
   if (isClosedBeforeSend(error)) return 'not-sent';
   if (!lost) return 'application';
   if (!context.sent) return 'not-sent';
+  // The server says it killed the session (KILL CONNECTION): the engine asks whether the node goes.
+  if (errno !== undefined && KILLED_ERRNOS.has(errno)) return 'killed';
   // mysql2's per-query `timeout` ran out: the statement may still run on the server.
   return codeOf(error) === 'PROTOCOL_SEQUENCE_TIMEOUT' ? 'timed-out' : 'connection-lost';
 }

@@ -7,13 +7,17 @@ const READ_ONLY_SQL_TRANSACTION = '25006';
 export const ADMIN_SHUTDOWN = '57P01';
 const CANNOT_CONNECT_NOW = '57P03';
 
-/** node-postgres reports a dead or closing connection with plain Errors; these are their messages. */
+/**
+ * node-postgres reports a dead or closing connection with plain Errors; these are their messages.
+ * Not among them: pg-pool's "timeout exceeded when trying to connect", which says the pool was full
+ * for `connectionTimeoutMillis` (every client busy), not that a node failed: the caller gets it, as
+ * from pg.Pool.
+ */
 const CONNECTION_LOST_MESSAGES = [
   'Connection terminated',
   'Connection terminated unexpectedly',
   'Connection terminated due to connection timeout',
   'timeout expired',
-  'timeout exceeded when trying to connect',
 ];
 /** node-postgres's `query_timeout` ran out: the statement may still run on the server. */
 const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';

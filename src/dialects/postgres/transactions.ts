@@ -18,10 +18,12 @@ const UNIQUE_VIOLATION = '23505';
 const UNDEFINED_TABLE = '42P01';
 const INSUFFICIENT_PRIVILEGE = '42501';
 const DUPLICATE_TABLE = '42P07';
+/** duplicate_object: the loser of a concurrent CREATE may also trip over the table's row type. */
+const DUPLICATE_OBJECT = '42710';
 
 /**
  * PostgreSQL's transactions. Its `CREATE TABLE IF NOT EXISTS` is not safe against a concurrent twin:
- * the loser fails with a unique violation on the catalog (or 42P07) instead of a notice, which
+ * the loser fails with a unique violation on the catalog (or 42P07, 42710) instead of a notice, which
  * `isConcurrentCreate` recognises.
  */
 export const postgresTransactions: TransactionDialect = {
@@ -37,7 +39,7 @@ export const postgresTransactions: TransactionDialect = {
   isPermissionDenied: (error) => sqlState(error) === INSUFFICIENT_PRIVILEGE,
   isConcurrentCreate: (error) => {
     const state = sqlState(error);
-    return state === UNIQUE_VIOLATION || state === DUPLICATE_TABLE;
+    return state === UNIQUE_VIOLATION || state === DUPLICATE_TABLE || state === DUPLICATE_OBJECT;
   },
   idempotency: postgresIdempotency,
 };

@@ -2,6 +2,7 @@ import mysql from 'mysql2';
 import type { ConnectionState } from '../../core/connection-state';
 import type { Row } from '../../core/dialect';
 import type { Driver, StatementResult } from '../../core/driver';
+import { PoolEndedError } from '../../core/errors';
 import type { NodeAddress } from '../../core/node';
 import type { ResolvedPoolConfig } from '../../core/pool-core';
 import type { ProbeSession } from '../../core/probe-session';
@@ -12,6 +13,19 @@ import { hideSecrets } from './options';
 import { observedStreamFactory, type StreamFactory, unref } from './sockets';
 import { runStatement } from './statement';
 
+/** mysql2's own words for a pool that was ended. */
+export const CLOSED = 'Pool is closed.';
+
+/** mysql2's pool settings (as opposed to connection options), which `pool.config` holds. */
+const POOL_SETTING_KEYS = [
+  'connectionLimit',
+  'maxIdle',
+  'idleTimeout',
+  'queueLimit',
+  'waitForConnections',
+] as const;
+type PoolSettings = Partial<Pick<mysql.PoolOptions, (typeof POOL_SETTING_KEYS)[number]>>;
+
 /** Ties mysql2 to the engine: a mysql2 pool per node, the monitor's connections, what mysql2 knows. */
 export class Mysql2Driver implements Driver<mysql.PoolConnection> {
   readonly dialect = mysqlDialect;
@@ -19,10 +33,17 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
   constructor(
     private readonly config: ResolvedPoolConfig<mysql.PoolOptions>,
     private readonly events: MysqlPoolEventSink,
+    /** The pool settings as `pool.config` has them now: an app may change them after creation. */
+    private readonly liveSettings: () => PoolSettings,
   ) {}
 
+  /** A node's pool, made on first use with the pool settings of that moment, as mysql2 reads them. */
   createNodePool(node: NodeAddress): MysqlNodePool {
-    return new MysqlNodePool(node, this.config.perNode(node), this.events);
+    const settings = this.liveSettings();
+    const options = { ...this.config.perNode(node) };
+    for (const key of POOL_SETTING_KEYS)
+      if (settings[key] !== undefined) Object.assign(options, { [key]: settings[key] });
+    return new MysqlNodePool(node, hideSecrets(options, this.config.perNode(node)), this.events);
   }
 
   openProbeSession(node: NodeAddress): ProbeSession {
@@ -33,6 +54,8 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
           ...options,
           // The probe's statements are the library's own; one at a time.
           multipleStatements: false,
+          // mysql2's debug is for the app's statements, not for a probe every second.
+          debug: false,
           // A probe connection must not keep the process alive on its own (an idle pool's does not).
           stream: observedStreamFactory(unref, options.stream as StreamFactory | undefined),
         },
@@ -80,6 +103,10 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
   reportedWritable(): undefined {
     // MySQL reports no role at login: every new connection is asked once.
     return undefined;
+  }
+
+  endedError(): Error {
+    return new PoolEndedError(CLOSED);
   }
 
   isAlive(connection: mysql.PoolConnection): boolean {

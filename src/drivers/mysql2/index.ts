@@ -15,11 +15,13 @@ export type { FailoverMysqlPromisePool } from './promise-pool';
 export type { MysqlTransaction } from './transaction';
 
 /** `mysql2.createPool(config)` becomes `createMysqlPool(config)`, with every node of the cluster in `hosts`. */
-export function createMysqlPool(config: MysqlPoolConfig): FailoverMysqlPool {
+export function createMysqlPool(config: MysqlPoolConfig | string): FailoverMysqlPool {
   return new FailoverMysqlPool(config);
 }
 
 /** `mysql2/promise`'s `createPool(config)` becomes `createMysqlPromisePool(config)`. */
-export function createMysqlPromisePool(config: MysqlPoolConfig): FailoverMysqlPromisePool {
-  return new FailoverMysqlPool(config).promise(config.Promise as PromiseConstructor | undefined);
+export function createMysqlPromisePool(config: MysqlPoolConfig | string): FailoverMysqlPromisePool {
+  const promiseImpl =
+    typeof config === 'string' ? undefined : (config.Promise as PromiseConstructor | undefined);
+  return new FailoverMysqlPool(config).promise(promiseImpl);
 }

@@ -29,6 +29,8 @@ interface PoolEntry {
   readonly sockets: Set<Duplex>;
   /** Another node became primary (or the pool ended): nothing more may run here. */
   retired: boolean;
+  /** Acquires still waiting for a connection: failed at once by `failQueued`. */
+  readonly pending: Set<(error: Error) => void>;
   closing?: Promise<void>;
 }
 
@@ -55,7 +57,18 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
 
   acquire(done: Done<mysql.PoolConnection>): void {
     const entry = this.entry();
+    let settled = false;
+    const waiting = (error: Error) => {
+      settled = true;
+      done(error);
+    };
+    entry.pending.add(waiting);
     entry.pool.getConnection((error, connection) => {
+      entry.pending.delete(waiting);
+      if (settled) {
+        if (!error) connection.release();
+        return;
+      }
       // Queued while the node was retired: mysql2 says "Pool is closed."; the engine hears why.
       if (error) return done(entry.retired ? new NodeRetiredError(this.node.name) : error);
       if (entry.retired) {
@@ -66,6 +79,13 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
       this.events.acquire(connection);
       done(undefined, connection);
     });
+  }
+
+  failQueued(error: Error): void {
+    for (const entry of this.entries) {
+      for (const fail of entry.pending) fail(error);
+      entry.pending.clear();
+    }
   }
 
   release(connection: mysql.PoolConnection, destroy: boolean): void {
@@ -105,7 +125,7 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
         this.options,
       ),
     );
-    const entry: PoolEntry = { pool, sockets, retired: false };
+    const entry: PoolEntry = { pool, sockets, retired: false, pending: new Set() };
     pool.on('connection', (connection) => {
       stateOf(connection); // its lifelong error listener, before anything can go wrong
       this.events.connection(connection);

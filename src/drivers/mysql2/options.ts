@@ -62,6 +62,9 @@ const MYSQL2_KEYS = [
   'enableCleartextPlugin',
   'jsonStrings',
   'gracefulEnd',
+  // Not an option of mysql2's pool (mysql2 warns and ignores it), but common in configurations
+  // written for mysqljs/mysql: passed on for mysql2 to say so.
+  'acquireTimeout',
   'connectionLimit',
   'maxIdle',
   'idleTimeout',
@@ -72,16 +75,19 @@ const MYSQL2_KEYS = [
 ];
 const KNOWN_KEYS = [...POOL_OPTION_KEYS, ...MYSQL2_KEYS];
 
-/** Secrets mysql2 takes; kept out of logs and error dumps (not enumerable). */
-const SECRET_KEYS = ['password', 'password1', 'password2', 'password3', 'passwordSha1'] as const;
+/** Secrets mysql2 takes (and the URI, which may hold one); kept out of logs and error dumps (not enumerable). */
+const SECRET_KEYS = ['password', 'password1', 'password2', 'password3', 'passwordSha1', 'uri'] as const;
 
 export function resolveMysqlConfig(input: unknown): ResolvedPoolConfig<mysql.PoolOptions> {
-  const config = requireObject(input ?? {}, 'config');
+  // mysql2's createPool also takes a URI string alone.
+  const config = typeof input === 'string' ? { uri: input } : requireObject(input ?? {}, 'config');
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkOptions(config);
 
   const { hosts, host, port, uri, failover, monitor, transactions, ...rest } = config;
-  const defaultPort = optionalNumber(port, 'port', mysqlDialect.defaultPort, {
+  // mysql2 takes the port as a string too.
+  const portNumber = typeof port === 'string' && /^\d+$/.test(port) ? Number(port) : port;
+  const defaultPort = optionalNumber(portNumber, 'port', mysqlDialect.defaultPort, {
     min: 1,
     max: 65535,
     integer: true,
@@ -91,6 +97,8 @@ export function resolveMysqlConfig(input: unknown): ResolvedPoolConfig<mysql.Poo
   const nodes = parseHosts(hostList(hosts, host, uri, template), defaultPort, hostsOptionName(hosts, host));
   const settings = resolvePoolSettings({ failover, monitor, transactions });
   const shared = hideSecrets({ ...(rest as mysql.PoolOptions) }, config);
+  // Each node gets its own URI (perNode); the one listing every host is not for mysql2.
+  delete (shared as { uri?: string }).uri;
 
   return {
     nodes,
@@ -164,10 +172,8 @@ function hostList(hosts: unknown, host: unknown, uri: unknown, template: UrlHost
     return splitHostList(host);
   }
   if (fromUri.length > 0) return fromUri;
-  throw new ConfigError(
-    'hosts',
-    'no hosts given. List every node of the cluster: hosts: ["db1:3306", "db2:3306", "db3:3306"].',
-  );
+  // As mysql2: no host anywhere means localhost (one node).
+  return ['localhost'];
 }
 
 /**

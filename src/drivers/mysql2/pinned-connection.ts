@@ -33,27 +33,61 @@ export interface PinContext {
   /** mysql2's ConnectionConfig, for the Query objects handed back. */
   readonly connectionConfig: object;
   readonly multipleStatements: boolean;
+  /** mysql2's `gracefulEnd`: `end()` on a pooled connection closes it instead of releasing it. */
+  readonly gracefulEnd: boolean;
+}
+
+/** What the app sees of one mysql2 connection, and the checkout under way while it holds it. */
+interface ConnectionFacade {
+  readonly proxy: Connection;
+  session: PinnedSession<Connection> | undefined;
+}
+
+const FACADE = Symbol('failover-pool facade');
+type WithFacade = Connection & { [FACADE]?: ConnectionFacade };
+
+/**
+ * The object the app gets for `connection`: the same one every time the pool hands that
+ * connection out and in every event about it, as with mysql2's pool (apps key maps by connection).
+ */
+export function facadeOf(connection: Connection, context: PinContext): Connection {
+  return facadeStateOf(connection, context).proxy;
 }
 
 /**
- * The connection `getConnection()` hands out: a real mysql2 connection, pinned to the node that was
- * primary when it was taken, under the rules of core/pinned-session.ts. A statement with a callback
- * runs through the session; one without (events, `.stream()`) runs on mysql2's own Query on the
- * pinned connection, streaming as mysql2 does: never re-run, its errors reported to the monitor but
- * reaching the listeners unchanged. Everything else is the mysql2 connection's own.
+ * Starts a checkout of `start`'s connection for the app (`getConnection()`): the connection's facade,
+ * pinned to the node that was primary when it was taken, under the rules of core/pinned-session.ts.
+ * A statement with a callback runs through the session; one without (events, `.stream()`) runs on
+ * mysql2's own Query on the pinned connection, streaming as mysql2 does: never re-run, its errors
+ * reported to the monitor but reaching the listeners unchanged. Everything else is the mysql2
+ * connection's own.
  */
 export function pinConnection(start: Pinned<Connection>, context: PinContext): Connection {
-  const session = new PinnedSession(context.engine, start, 'pool.getConnection()');
+  const facade = facadeStateOf(start.connection, context);
+  facade.session = new PinnedSession(context.engine, start, 'pool.getConnection()');
+  return facade.proxy;
+}
 
+function facadeStateOf(connection: Connection, context: PinContext): ConnectionFacade {
+  const tracked = connection as WithFacade;
+  let facade = tracked[FACADE];
+  if (!facade) {
+    facade = makeFacade(connection, context);
+    Object.defineProperty(tracked, FACADE, { value: facade });
+  }
+  return facade;
+}
+
+function makeFacade(connection: Connection, context: PinContext): ConnectionFacade {
   /**
    * With a callback, or while the first statement runs (it may move the session; later statements
    * wait for it): through the session, delivered when done.
    */
-  const viaSession = (call: StatementCall): mysql.Query => {
+  const viaSession = (session: PinnedSession<Connection>, call: StatementCall): mysql.Query => {
     const carrier = carrierFor(call, context.connectionConfig);
     session
-      .run<StatementOutcome>({ reRunnable: call.reRunnable }, (connection, _node, done) =>
-        sendStatement(connection, call, context.multipleStatements, done),
+      .run<StatementOutcome>({ reRunnable: call.reRunnable }, (pinned, _node, done) =>
+        sendStatement(pinned, call, context.multipleStatements, done),
       )
       .then(
         (outcome) => deliver(carrier, call, undefined, outcome),
@@ -63,10 +97,12 @@ export function pinConnection(start: Pinned<Connection>, context: PinContext): C
   };
 
   /** Without a callback: mysql2's own Query on the pinned connection, streaming as mysql2 does. */
-  const streamed = (call: StatementCall): mysql.Query => {
-    let connection: Connection;
+  const streamed = (session: PinnedSession<Connection> | undefined, call: StatementCall): mysql.Query => {
+    let target: Connection;
     try {
-      connection = session.take();
+      // Not checked out by the app (kept after release, or from an event): mysql2 lets such a
+      // connection be used directly, and so does this.
+      target = session ? session.take() : connection;
     } catch (refusal) {
       const carrier = carrierFor(call, context.connectionConfig);
       deliver(carrier, call, refusal, undefined);
@@ -74,9 +110,13 @@ export function pinConnection(start: Pinned<Connection>, context: PinContext): C
     }
     // Its errors reach the listeners unchanged: whether it had left decides nothing here, and the
     // monitor hears of any failure that says the node may be gone.
-    const run = connection[call.kind].bind(connection) as (options: mysql.QueryOptions) => mysql.Query;
+    const run = target[call.kind].bind(target) as (
+      options: mysql.QueryOptions,
+      callback?: (error: Error | null, ...rest: unknown[]) => void,
+    ) => mysql.Query;
+    if (!session) return run(call.options, call.callback);
     const command = run(call.options);
-    watchCommand(command, connection, (error) => void session.failure(undefined, error, call.reRunnable));
+    watchCommand(command, target, (error) => session.report(error));
     return command;
   };
 
@@ -84,18 +124,48 @@ export function pinConnection(start: Pinned<Connection>, context: PinContext): C
     (kind: 'query' | 'execute') =>
     (...args: unknown[]): mysql.Query => {
       const call = parseStatementCall(kind, args);
-      return call.callback !== undefined || session.firstRunning ? viaSession(call) : streamed(call);
+      const session = facade.session;
+      if (session && (call.callback !== undefined || session.firstRunning)) return viaSession(session, call);
+      return streamed(session, call);
     };
 
+  /** Ends the checkout: the connection is given back (or closed), and this object is idle again. */
+  const takeSession = (): PinnedSession<Connection> | undefined => {
+    const session = facade.session;
+    facade.session = undefined;
+    return session;
+  };
+
   function release(): void {
-    session.release(false); // mysql2 ignores a second release too
+    takeSession()?.release(false); // mysql2 ignores a second release too
   }
 
   function destroy(): void {
-    const connection = session.connection;
-    session.release(true);
-    connection.destroy();
-    closeSocket(connection);
+    const session = takeSession();
+    const target = session?.connection ?? connection;
+    session?.release(true);
+    target.destroy();
+    closeSocket(target);
+  }
+
+  function end(callback?: () => void): void {
+    const session = takeSession();
+    const target = session?.connection ?? connection;
+    if (context.gracefulEnd) {
+      // mysql2 closes the connection politely and takes it out of its pool.
+      session?.abandon();
+      target.end(callback);
+      return;
+    }
+    // mysql2 turns end() on a pooled connection into release(), with a deprecation warning.
+    const warning = new Error(
+      'Calling conn.end() to release a pooled connection is deprecated. In next version calling conn.end() ' +
+        'will be restored to default conn.end() behavior. Use conn.release() instead.',
+    );
+    target.emit('warn', warning);
+    console.warn(warning.message);
+    session?.release(false);
+    if (typeof callback === 'function') process.nextTick(callback);
   }
 
   const overrides = new Map<PropertyKey, unknown>([
@@ -103,32 +173,29 @@ export function pinConnection(start: Pinned<Connection>, context: PinContext): C
     ['execute', statement('execute')],
     ['release', release],
     ['destroy', destroy],
-    // mysql2 turns end() on a pooled connection into release(), with a deprecation warning.
-    [
-      'end',
-      (callback?: () => void) => {
-        release();
-        if (typeof callback === 'function') process.nextTick(callback);
-      },
-    ],
+    ['end', end],
     [Symbol.dispose, release],
   ]);
 
-  const pinned: Connection = new Proxy(start.connection, {
-    get(_target, property) {
-      if (overrides.has(property)) return overrides.get(property);
-      if (property === 'promise') {
-        return (promiseImpl?: PromiseConstructor): PromisePoolConnection =>
-          new (promiseConnectionClass())(pinned, promiseImpl);
-      }
-      if (MUTATORS.has(property)) session.touch();
-      const target = session.connection;
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return value.bind(THROUGH_QUERY.has(property) ? pinned : target);
-    },
-  });
-  return pinned;
+  const facade: ConnectionFacade = {
+    session: undefined,
+    proxy: new Proxy(connection, {
+      get(_target, property) {
+        if (overrides.has(property)) return overrides.get(property);
+        if (property === 'promise') {
+          return (promiseImpl?: PromiseConstructor): PromisePoolConnection =>
+            new (promiseConnectionClass())(facade.proxy, promiseImpl);
+        }
+        const session = facade.session;
+        if (session && MUTATORS.has(property)) session.touch();
+        const target = session?.connection ?? connection;
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return value.bind(THROUGH_QUERY.has(property) ? facade.proxy : target);
+      },
+    }),
+  };
+  return facade;
 }
 
 /**

@@ -11,10 +11,10 @@ import type { TransactionRunner } from '../../core/transaction-runner';
 import type { Done } from '../../core/work';
 import { type FailoverQueryOptions, parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver } from './carrier';
-import { Mysql2Driver } from './driver';
+import { CLOSED, Mysql2Driver } from './driver';
 import type { MysqlPoolEventSink } from './node-pool';
 import { hideSecrets, type MysqlPoolConfig, resolveMysqlConfig } from './options';
-import { pinConnection } from './pinned-connection';
+import { facadeOf, type PinContext, pinConnection } from './pinned-connection';
 import { createPromisePool, type FailoverMysqlPromisePool } from './promise-pool';
 import { sendCall } from './send-call';
 import { type StatementOutcome, sendStatement } from './statement';
@@ -76,15 +76,20 @@ export class FailoverMysqlPool extends EventEmitter {
   private readonly transactions: TransactionRunner<mysql.PoolConnection, MysqlTransaction>;
   /** mysql2's `multipleStatements`: a statement's text may then hold several. */
   private readonly multipleStatements: boolean;
+  /** `namedPlaceholders` as the node pools were made with it. */
+  private readonly namedPlaceholders: boolean | undefined;
+  /** What every connection the app holds needs of this pool (pinned-connection.ts). */
+  private readonly pins: PinContext;
   private ending: Promise<void> | undefined;
 
-  constructor(config: MysqlPoolConfig) {
+  constructor(config: MysqlPoolConfig | string) {
     super();
     const resolved: ResolvedPoolConfig<mysql.PoolOptions> = resolveMysqlConfig(config);
     this.config = poolSettings(resolved);
     this.multipleStatements = resolved.shared.multipleStatements === true;
+    this.namedPlaceholders = this.config.connectionConfig.namedPlaceholders;
     debug('pool over %s', resolved.nodes.map((n) => n.name).join(', '));
-    const driver = new Mysql2Driver(resolved, this.poolEventSink());
+    const driver = new Mysql2Driver(resolved, this.poolEventSink(), () => this.config);
     const handle = mysqlTransactionHandle(this.multipleStatements);
     const core = startPoolCore(resolved, driver, handle, (event, ...args) => {
       this.emit(event, ...args);
@@ -92,6 +97,12 @@ export class FailoverMysqlPool extends EventEmitter {
     this.engine = core.engine;
     this.transactions = core.transactions;
     this.idempotency = { purge: (options) => this.transactions.purge(options) };
+    this.pins = {
+      engine: this.engine,
+      connectionConfig: this.config.connectionConfig,
+      multipleStatements: this.multipleStatements,
+      gracefulEnd: resolved.shared.gracefulEnd === true,
+    };
   }
 
   /** The cluster as the monitor sees it now. */
@@ -135,14 +146,8 @@ export class FailoverMysqlPool extends EventEmitter {
     callback: (err: NodeJS.ErrnoException | null, connection: mysql.PoolConnection) => unknown,
   ): void {
     const pinned = this.ending
-      ? Promise.reject(new PoolEndedError())
-      : this.engine.acquire().then((start) =>
-          pinConnection(start, {
-            engine: this.engine,
-            connectionConfig: this.config.connectionConfig,
-            multipleStatements: this.multipleStatements,
-          }),
-        );
+      ? Promise.reject(new PoolEndedError(CLOSED))
+      : this.engine.acquire().then((start) => pinConnection(start, this.pins));
     pinned.then(
       (connection) => process.nextTick(callback, null, connection),
       (error: NodeJS.ErrnoException) => process.nextTick(callback, error),
@@ -164,6 +169,10 @@ export class FailoverMysqlPool extends EventEmitter {
 
   [Symbol.dispose](): void {
     if (!this.ending) this.end();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return new Promise((resolve) => this.end(() => resolve()));
   }
 
   /** mysql2's pool declares it but has none; a pool has no statement of its own to unprepare. */
@@ -202,30 +211,50 @@ export class FailoverMysqlPool extends EventEmitter {
    */
   [sendCall](call: StatementCall, done: Done<StatementOutcome>): void {
     if (this.ending) {
-      done(new PoolEndedError());
+      done(new PoolEndedError(CLOSED));
       return;
     }
     const { multipleStatements } = this;
+    const statement = this.withLiveNamedPlaceholders(call);
     this.engine.send<StatementOutcome>(
       call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE,
-      (connection, _node, sent) => sendStatement(connection, call, multipleStatements, sent),
+      (connection, _node, sent) => sendStatement(connection, statement, multipleStatements, sent),
       done,
     );
   }
 
+  /**
+   * mysql2's pool reads `config.connectionConfig.namedPlaceholders` at every `query` (an app may turn
+   * it on after creating the pool); the node pools' connections keep the value they were made with.
+   */
+  private withLiveNamedPlaceholders(call: StatementCall): StatementCall {
+    const named = this.config.connectionConfig.namedPlaceholders;
+    if (named === this.namedPlaceholders || call.options.namedPlaceholders !== undefined) return call;
+    return { ...call, options: { ...call.options, namedPlaceholders: named } };
+  }
+
   private poolEventSink(): MysqlPoolEventSink {
     return {
-      connection: (connection) => this.emit('connection', connection),
+      // Every event carries the object the app gets for that connection from getConnection().
+      connection: (connection) => this.emit('connection', facadeOf(connection, this.pins)),
       acquire: (connection) => {
-        if (this.listenerCount('acquire') > 0) this.emit('acquire', connection);
+        if (this.listenerCount('acquire') > 0) this.emit('acquire', facadeOf(connection, this.pins));
       },
       release: (connection) => {
-        if (this.listenerCount('release') > 0) this.emit('release', connection);
+        if (this.listenerCount('release') > 0) this.emit('release', facadeOf(connection, this.pins));
       },
       enqueue: () => this.emit('enqueue'),
     };
   }
 }
+
+/**
+ * mysql2's Pool in the prototype chain, so that `pool instanceof mysql.Pool` holds (libraries check
+ * it), without running its constructor (which starts mysql2's idle sweeper over its own, here
+ * empty, queues): every public method of mysql2's Pool is this class's own.
+ */
+const MysqlPool = (mysql as unknown as { Pool?: { prototype: object } }).Pool;
+if (MysqlPool) Object.setPrototypeOf(FailoverMysqlPool.prototype, MysqlPool.prototype);
 
 const RE_RUNNABLE = { reRunnable: true } as const;
 const NOT_RE_RUNNABLE = { reRunnable: false } as const;

@@ -29,18 +29,23 @@ export function sendStatement(
   state.sent = true;
   const callback = (error: Error | null, ...args: unknown[]) => (error ? done(error) : done(undefined, args));
   const { options } = call;
-  // mysql2's fastest form, the one its own pool.query takes: (sql, values, callback) builds the
-  // command without copying an options object (the object form spreads it into a new one).
-  if (isSqlAndValues(options)) {
-    if (call.kind === 'query') connection.query(options.sql, options.values as mysql.QueryValues, callback);
-    else connection.execute(options.sql, options.values as mysql.ExecuteValues, callback);
-    return;
+  try {
+    // mysql2's fastest form, the one its own pool.query takes: (sql, values, callback) builds the
+    // command without copying an options object (the object form spreads it into a new one).
+    if (isSqlAndValues(options)) {
+      if (call.kind === 'query') connection.query(options.sql, options.values as mysql.QueryValues, callback);
+      else connection.execute(options.sql, options.values as mysql.ExecuteValues, callback);
+      return;
+    }
+    const run = connection[call.kind].bind(connection) as (
+      options: mysql.QueryOptions,
+      callback: (error: Error | null, ...args: unknown[]) => void,
+    ) => mysql.Query;
+    run(options, callback);
+  } catch (error) {
+    // mysql2 throws at once for values it cannot bind; its pool calls back with that error.
+    done(error);
   }
-  const run = connection[call.kind].bind(connection) as (
-    options: mysql.QueryOptions,
-    callback: (error: Error | null, ...args: unknown[]) => void,
-  ) => mysql.Query;
-  run(options, callback);
 }
 
 /** `sendStatement`, for the library's own statements. */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ConnectionState } from '../../core/connection-state';
 import { extendConfig } from './options';
+import type { ClientFacade } from './pinned-client';
 
 /** A pg client as the pool makes them: the app's Client class, with the pool's bookkeeping. */
 export interface TrackedClient extends pg.Client {
@@ -13,6 +14,8 @@ export interface TrackedClient extends pg.Client {
   readonly serverParameters: ReadonlyMap<string, string>;
   /** Handed out by its node pool and not given back yet. */
   lentOut: boolean;
+  /** What the app sees of this client (pinned-client.ts), once it has seen it. */
+  facade: ClientFacade | undefined;
 }
 
 export type ClientClass = new (config?: string | pg.ClientConfig) => pg.Client;
@@ -28,6 +31,7 @@ export function trackedClientClass(Base: ClientClass, connectTimeoutMs: number):
     readonly failoverState = new ConnectionState();
     readonly serverParameters = new Map<string, string>();
     lentOut = false;
+    facade: ClientFacade | undefined = undefined;
 
     constructor(config?: string | pg.ClientConfig) {
       const options: pg.ClientConfig =
@@ -42,7 +46,9 @@ export function trackedClientClass(Base: ClientClass, connectTimeoutMs: number):
       );
       const state = this.failoverState;
       const parameters = this.serverParameters;
-      this.connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
+      // A Client class of the app's own may have no pg Connection (pg-pool asks only for connect and
+      // the EventEmitter methods); it then reports no parameters.
+      this.connection?.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
         parameters.set(message.parameterName, message.parameterValue);
       });
       this.on('notice', (notice) => state.addNotice(notice));
@@ -63,7 +69,18 @@ export function trackingOf(client: pg.ClientBase): TrackedClient {
 
 /** Closes the client's socket at once, without the goodbye a hung server would never answer. */
 export function destroySocket(client: pg.Client): void {
-  client.connection.stream.destroy();
+  const stream = (client as Partial<pg.Client>).connection?.stream;
+  if (stream) stream.destroy();
+  else (client as Partial<pg.Client>).end?.().catch(() => undefined);
+}
+
+/** Connects with pg-pool's callback form, which every Client class pg-pool takes must have. */
+export function connectClient(client: pg.Client): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    (client.connect as (callback: (error?: Error) => void) => void).call(client, (error) =>
+      error ? reject(error) : resolve(),
+    );
+  });
 }
 
 export const defaultClientClass: ClientClass = pg.Client;

@@ -2,15 +2,19 @@ import { Socket } from 'node:net';
 import type pg from 'pg';
 import type { ConnectionState } from '../../core/connection-state';
 import type { Driver, StatementResult } from '../../core/driver';
+import { PoolEndedError } from '../../core/errors';
 import type { NodeAddress } from '../../core/node';
 import type { ResolvedPoolConfig } from '../../core/pool-core';
 import type { ProbeSession } from '../../core/probe-session';
 import { postgresDialect } from '../../dialects/postgres/dialect';
 import { sessionWritableFromParameters } from '../../dialects/postgres/session';
-import { type ClientClass, destroySocket, trackingOf } from './client-class';
+import { type ClientClass, connectClient, destroySocket, trackingOf } from './client-class';
 import { PgNodePool, type PgPoolEventSink } from './node-pool';
 import { extendConfig } from './options';
 import { runStatement } from './statement';
+
+/** pg.Pool's own words for a pool that was ended. */
+export const ENDED = 'Cannot use a pool after calling end on the pool';
 
 /** Ties pg to the engine: a pg.Pool per node, the monitor's clients, what a pg client knows. */
 export class PgDriver implements Driver<pg.PoolClient> {
@@ -35,9 +39,9 @@ export class PgDriver implements Driver<pg.PoolClient> {
     const options = extendConfig(this.config.perNode(node), { application_name: 'failover-pool monitor' });
     const client = new this.clientClass(options);
     // The probe connection must not keep the process alive on its own (an idle pg.Pool does not).
-    const socket = client.connection.stream;
+    const socket = (client as Partial<pg.Client>).connection?.stream;
     if (socket instanceof Socket) socket.unref();
-    const ready = client.connect().then(() => undefined);
+    const ready = connectClient(client);
     return {
       ready,
       run: async (sql, values) => (await client.query(sql, values as unknown[] | undefined)).rows,
@@ -50,7 +54,7 @@ export class PgDriver implements Driver<pg.PoolClient> {
         );
         if (!connected) return destroySocket(client);
         const timer = setTimeout(() => destroySocket(client), graceMs);
-        await client.end().catch(() => undefined);
+        await Promise.resolve((client as Partial<pg.Client>).end?.()).catch(() => undefined);
         clearTimeout(timer);
       },
     };
@@ -62,6 +66,10 @@ export class PgDriver implements Driver<pg.PoolClient> {
 
   reportedWritable(client: pg.PoolClient): boolean | undefined {
     return sessionWritableFromParameters(trackingOf(client).serverParameters);
+  }
+
+  endedError(): Error {
+    return new PoolEndedError(ENDED);
   }
 
   isAlive(client: pg.PoolClient): boolean {

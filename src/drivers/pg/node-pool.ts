@@ -87,6 +87,13 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
     entry.pending.add(waiting);
   }
 
+  failQueued(error: Error): void {
+    for (const entry of this.pools.values()) {
+      for (const fail of entry.pending) fail(error);
+      entry.pending.clear();
+    }
+  }
+
   release(client: pg.PoolClient, destroy: boolean, cause?: unknown): void {
     const tracked = trackingOf(client);
     tracked.lentOut = false;

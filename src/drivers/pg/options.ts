@@ -1,7 +1,12 @@
 import type pg from 'pg';
 import { ConfigError } from '../../core/errors';
 import { parseHosts, splitHostList, splitUrlHosts, type UrlHosts } from '../../core/hosts';
-import { POOL_OPTION_KEYS, type PoolOptions, resolvePoolSettings } from '../../core/options';
+import {
+  POOL_OPTION_KEYS,
+  type PoolOptions,
+  type ResolvedPoolSettings,
+  resolvePoolSettings,
+} from '../../core/options';
 import type { ResolvedPoolConfig } from '../../core/pool-core';
 import { optionalNumber, rejectUnknownKeys, requireObject } from '../../core/validate';
 import { postgresDialect } from '../../dialects/postgres/dialect';
@@ -44,6 +49,10 @@ const PG_CLIENT_KEYS = [
 ];
 const PG_POOL_KEYS = [
   'max',
+  // pg-pool's older name for max, which it still reads.
+  'poolSize',
+  // pg's switch for its native bindings (pg-native); false is what pg itself passes around.
+  'native',
   'min',
   'idleTimeoutMillis',
   'log',
@@ -78,7 +87,13 @@ export function resolvePgConfig(
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkNumbers(config);
 
-  const { hosts, host, port, connectionString, failover, monitor, transactions, ...rest } = config;
+  const { hosts, host, port, connectionString, failover, monitor, transactions, native, ...rest } = config;
+  if (native !== undefined && native !== false) {
+    throw new ConfigError(
+      'native',
+      "pg-native is not supported: failover-pool drives pg's JavaScript client. Leave `native` out.",
+    );
+  }
   const defaultPort = portOption(port, env);
   const nodes = parseHosts(
     hostList(hosts, host, connectionString, env),
@@ -91,7 +106,7 @@ export function resolvePgConfig(
   return {
     nodes,
     shared,
-    ...resolvePoolSettings({ failover, monitor, transactions }),
+    ...boundedByConnectTimeout(resolvePoolSettings({ failover, monitor, transactions }), config),
     perNode(node) {
       const options: pg.PoolConfig = { ...shared, host: node.host, port: node.port };
       // pg lets a connection string override host and port, so each node gets its own string.
@@ -99,6 +114,25 @@ export function resolvePgConfig(
       return hidePassword(options, shared.password);
     },
   };
+}
+
+/**
+ * pg.Pool's `connectionTimeoutMillis` bounds how long a caller waits for a client. Here that wait
+ * includes waiting for a primary, so it bounds that too, unless `failover.waitForPrimaryMs` is set.
+ */
+function boundedByConnectTimeout(
+  settings: ResolvedPoolSettings,
+  config: Record<string, unknown>,
+): ResolvedPoolSettings {
+  const limit = config.connectionTimeoutMillis;
+  const explicit = (config.failover as { waitForPrimaryMs?: unknown } | undefined)?.waitForPrimaryMs;
+  if (typeof limit !== 'number' || limit <= 0 || explicit !== undefined) return settings;
+  const failover = {
+    ...settings.failover,
+    waitForPrimaryMs: limit,
+    waitForPrimaryOption: 'connectionTimeoutMillis',
+  };
+  return { ...settings, failover };
 }
 
 function checkNumbers(config: Record<string, unknown>): void {
@@ -113,7 +147,9 @@ function checkNumbers(config: Record<string, unknown>): void {
 
 function portOption(port: unknown, env: NodeJS.ProcessEnv): number {
   if (port === undefined && env.PGPORT && /^\d+$/.test(env.PGPORT)) return Number(env.PGPORT);
-  return optionalNumber(port, 'port', postgresDialect.defaultPort, { min: 1, max: 65535, integer: true });
+  // pg takes the port as a string too (as it comes from an environment variable).
+  const value = typeof port === 'string' && /^\d+$/.test(port) ? Number(port) : port;
+  return optionalNumber(value, 'port', postgresDialect.defaultPort, { min: 1, max: 65535, integer: true });
 }
 
 function hostsOptionName(hosts: unknown, host: unknown): string {
@@ -156,10 +192,8 @@ function hostList(
   }
   if (fromUrl.length > 0) return fromUrl;
   if (env.PGHOST) return splitHostList(env.PGHOST);
-  throw new ConfigError(
-    'hosts',
-    'no hosts given. List every node of the cluster: hosts: ["db1:5432", "db2:5432", "db3:5432"].',
-  );
+  // As pg: no host anywhere means localhost (one node).
+  return ['localhost'];
 }
 
 /** A PostgreSQL URL may list several hosts: `postgres://u:p@h1:5432,h2:5433/db?x=y`. */

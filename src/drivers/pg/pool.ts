@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
-import type pg from 'pg';
+import pg from 'pg';
 import type { FailoverEngine } from '../../core/engine';
 import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
@@ -10,10 +9,10 @@ import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
 import { type Done, promiseOf } from '../../core/work';
 import { type ClientClass, defaultClientClass, trackedClientClass } from './client-class';
-import { PgDriver } from './driver';
+import { ENDED, PgDriver } from './driver';
 import type { PgPoolEventSink } from './node-pool';
-import { extendConfig, type PgPoolConfig, resolvePgConfig } from './options';
-import { pinClient } from './pinned-client';
+import { type PgPoolConfig, resolvePgConfig } from './options';
+import { facadeOf, pinClient } from './pinned-client';
 import {
   type FailoverQueryArrayConfig,
   type FailoverQueryConfig,
@@ -26,6 +25,10 @@ import { sendStatement } from './statement';
 import { type PgTransaction, pgTransactionHandle } from './transaction';
 
 const debug = createDebug('failover-pool:pg');
+
+type Counter = 'totalCount' | 'idleCount' | 'waitingCount' | 'expiredCount';
+/** The method behind the counters: a symbol keeps it out of the public API. */
+const sumCounter = Symbol('failover-pool counter');
 
 /** pg.Pool's events plus failover-pool's, as Node's typed EventEmitter takes them. */
 export interface PgPoolEvents extends FailoverEvents {
@@ -64,19 +67,28 @@ export interface FailoverPgPool {
 }
 
 /**
- * A drop-in for pg.Pool that follows the primary. It extends Node's EventEmitter, as pg.Pool does,
- * so it can be passed wherever a pg.Pool is expected (Kysely's PostgresDialect, Drizzle's
- * node-postgres driver) and type-checks as one.
+ * A drop-in for pg.Pool that follows the primary. It is a pg.Pool (of the app's own `pg`), so it
+ * passes every check a library makes: Kysely's PostgresDialect, Drizzle's node-postgres driver
+ * (`instanceof Pool`, or a class name containing "Pool"), Prisma's adapter (`instanceof pg.Pool`).
+ * pg.Pool's constructor gives it `options` with pg's defaults; none of pg.Pool's own machinery runs:
+ * every method it has is this class's.
  *
  * `query` runs on the current primary and re-runs what certainly did not run; `connect` pins a
  * client to the current primary. The counters add up every node's pg.Pool.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only adds typed listener overloads.
-export class FailoverPgPool extends EventEmitter {
-  /** The pg.Pool options every node's pool gets (the password is not enumerable). */
-  readonly options: pg.PoolOptions;
-  ending = false;
-  ended = false;
+export class FailoverPgPool extends pg.Pool {
+  /** The pg.Pool options every node's pool gets, with pg's defaults (the password is not enumerable). */
+  declare options: pg.PoolOptions;
+  declare ending: boolean;
+  declare ended: boolean;
+  // pg.Pool's counters, summed over every node's pg.Pool: accessors installed below (TypeScript
+  // will not let a subclass turn pg.Pool's declared properties into accessors).
+  declare readonly totalCount: number;
+  declare readonly idleCount: number;
+  /** Callers waiting for a pooled client, plus callers waiting for a primary to appear. */
+  declare readonly waitingCount: number;
+  declare readonly expiredCount: number;
   /** The idempotency keys `transaction()` stored: `purge({ olderThan })` removes old ones. */
   readonly idempotency: IdempotencyKeys;
 
@@ -85,11 +97,10 @@ export class FailoverPgPool extends EventEmitter {
   private readonly transactions: TransactionRunner<pg.PoolClient, PgTransaction>;
 
   constructor(config: PgPoolConfig) {
-    super();
     const resolved: ResolvedPoolConfig<pg.PoolConfig> = resolvePgConfig(config);
+    super(resolved.shared);
     const base = (resolved.shared.Client as ClientClass | undefined) ?? defaultClientClass;
     const clientClass = trackedClientClass(base, resolved.failover.connectTimeoutMs);
-    this.options = poolOptions(resolved.shared);
     this.driver = new PgDriver(resolved, clientClass, this.poolEventSink());
     debug('pool over %s', resolved.nodes.map((n) => n.name).join(', '));
     const core = startPoolCore(resolved, this.driver, pgTransactionHandle, (event, ...args) => {
@@ -100,60 +111,48 @@ export class FailoverPgPool extends EventEmitter {
     this.idempotency = { purge: (options) => this.whileOpen(() => this.transactions.purge(options)) };
   }
 
-  get totalCount(): number {
-    return this.sumNodePools('totalCount');
-  }
-
-  get idleCount(): number {
-    return this.sumNodePools('idleCount');
-  }
-
-  /** Callers waiting for a pooled client, plus callers waiting for a primary to appear. */
-  get waitingCount(): number {
-    return this.sumNodePools('waitingCount') + this.engine.waitingCount;
-  }
-
-  get expiredCount(): number {
-    return this.sumNodePools('expiredCount');
-  }
-
   /** The cluster as the monitor sees it now. */
   topology(): Topology {
     return topologyView(this.engine.topology());
   }
 
-  query<R extends unknown[] = unknown[], I = unknown[]>(
+  override query<R extends unknown[] = unknown[], I = unknown[]>(
     queryConfig: FailoverQueryArrayConfig<I>,
     values?: Values<I>,
   ): Promise<pg.QueryArrayResult<R>>;
-  query<R extends Row = Row, I = unknown[]>(queryConfig: FailoverQueryConfig<I>): Promise<pg.QueryResult<R>>;
-  query<R extends Row = Row, I = unknown[]>(
+  override query<R extends Row = Row, I = unknown[]>(
+    queryConfig: FailoverQueryConfig<I>,
+  ): Promise<pg.QueryResult<R>>;
+  override query<R extends Row = Row, I = unknown[]>(
     queryTextOrConfig: string | FailoverQueryConfig<I>,
     values?: Values<I>,
   ): Promise<pg.QueryResult<R>>;
-  query<R extends unknown[] = unknown[], I = unknown[]>(
+  override query<R extends unknown[] = unknown[], I = unknown[]>(
     queryConfig: FailoverQueryArrayConfig<I>,
     callback: (err: Error, result: pg.QueryArrayResult<R>) => void,
   ): void;
-  query<R extends Row = Row, I = unknown[]>(
+  override query<R extends Row = Row, I = unknown[]>(
     queryTextOrConfig: string | FailoverQueryConfig<I>,
     callback: (err: Error, result: pg.QueryResult<R>) => void,
   ): void;
-  query<R extends Row = Row, I = unknown[]>(
+  override query<R extends Row = Row, I = unknown[]>(
     queryText: string,
     values: Values<I>,
     callback: (err: Error, result: pg.QueryResult<R>) => void,
   ): void;
-  query(first?: unknown, second?: unknown, third?: unknown): Promise<pg.QueryResult> | undefined {
+  override query(first?: unknown, second?: unknown, third?: unknown): Promise<pg.QueryResult> | undefined {
     let call: QueryCall;
     try {
       call = parseQueryCall(first, second, third);
     } catch (error) {
-      const callback = [third, second].find((a) => typeof a === 'function') as QueryCallback<pg.QueryResult>;
+      // As pg.Pool: a bad call is an error for the callback (even one given first) or the promise.
+      const callback = [third, second, first].find((a) => typeof a === 'function') as
+        | QueryCallback<pg.QueryResult>
+        | undefined;
       return this.settle(Promise.reject(error), callback);
     }
     const { callback } = call;
-    if (this.ending) return this.settle(Promise.reject(new PoolEndedError()), callback);
+    if (this.ending) return this.settle(Promise.reject(new PoolEndedError(ENDED)), callback);
     const work = (client: pg.PoolClient, _node: unknown, done: Done<pg.QueryResult>) =>
       sendStatement(client, call.config, done);
     const operation = call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE;
@@ -175,15 +174,15 @@ export class FailoverPgPool extends EventEmitter {
     return this.whileOpen(() => this.transactions.run(fn, options));
   }
 
-  connect(): Promise<pg.PoolClient>;
-  connect(
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
     callback: (
       err: Error | undefined,
       client: pg.PoolClient | undefined,
       done: (release?: unknown) => void,
     ) => void,
   ): void;
-  connect(
+  override connect(
     callback?: (
       err: Error | undefined,
       client: pg.PoolClient | undefined,
@@ -202,9 +201,9 @@ export class FailoverPgPool extends EventEmitter {
     return undefined;
   }
 
-  end(): Promise<void>;
-  end(callback: () => void): void;
-  end(callback?: () => void): Promise<void> | undefined {
+  override end(): Promise<void>;
+  override end(callback: () => void): void;
+  override end(callback?: () => void): Promise<void> | undefined {
     if (this.ending) {
       const error = new Error('Called end on pool more than once');
       if (callback) {
@@ -223,11 +222,11 @@ export class FailoverPgPool extends EventEmitter {
   }
 
   private whileOpen<T>(work: () => Promise<T>): Promise<T> {
-    return this.ending ? Promise.reject(new PoolEndedError()) : work();
+    return this.ending ? Promise.reject(new PoolEndedError(ENDED)) : work();
   }
 
   private async pin(): Promise<pg.PoolClient> {
-    if (this.ending) throw new PoolEndedError();
+    if (this.ending) throw new PoolEndedError(ENDED);
     return pinClient(this.engine, await this.engine.acquire());
   }
 
@@ -237,10 +236,12 @@ export class FailoverPgPool extends EventEmitter {
     return undefined;
   }
 
-  private sumNodePools(counter: 'totalCount' | 'idleCount' | 'waitingCount' | 'expiredCount'): number {
+  /** A pg.Pool counter, summed over every node's pg.Pool. */
+  [sumCounter](counter: Counter): number {
     let total = 0;
     for (const pool of this.driver.nodePools) total += pool[counter];
-    return total;
+    // Callers waiting for a primary to appear wait as much as those queued for a pooled client.
+    return counter === 'waitingCount' ? total + this.engine.waitingCount : total;
   }
 
   /**
@@ -249,17 +250,22 @@ export class FailoverPgPool extends EventEmitter {
    * not.
    */
   private poolEventSink(): PgPoolEventSink {
+    // Every event carries the object the app gets for that client from connect(): one per client.
     return {
-      connect: (client) => this.emit('connect', client),
+      connect: (client) => this.emit('connect', facadeOf(client)),
       acquire: (client) => {
-        if (this.listenerCount('acquire') > 0) this.emit('acquire', client);
+        if (this.listenerCount('acquire') > 0) this.emit('acquire', facadeOf(client));
       },
       release: (cause, client) => {
-        if (this.listenerCount('release') > 0) this.emit('release', cause as Error | undefined, client);
+        if (this.listenerCount('release') > 0) this.emit('release', cause as Error, facadeOf(client));
       },
-      remove: (client) => this.emit('remove', client),
+      remove: (client) => this.emit('remove', facadeOf(client)),
       error: (error, client) => {
-        if (this.listenerCount('error') > 0) this.emit('error', error, client);
+        if (this.listenerCount('error') === 0) return;
+        const facade = facadeOf(client);
+        // pg.Pool puts the client on the error too.
+        if ((error as { client?: unknown }).client === client) Object.assign(error, { client: facade });
+        this.emit('error', error, facade);
       },
     };
   }
@@ -268,14 +274,10 @@ export class FailoverPgPool extends EventEmitter {
 const RE_RUNNABLE = { reRunnable: true } as const;
 const NOT_RE_RUNNABLE = { reRunnable: false } as const;
 
-/** pg.Pool's `options`, with its defaults filled in as pg-pool does. */
-function poolOptions(shared: pg.PoolConfig): pg.PoolOptions {
-  const defaults = {
-    max: 10,
-    maxUses: Number.POSITIVE_INFINITY,
-    allowExitOnIdle: false,
-    maxLifetimeSeconds: 0,
-    idleTimeoutMillis: 10_000,
-  };
-  return extendConfig({ ...defaults, ...shared, password: shared.password }, {}) as pg.PoolOptions;
+for (const counter of ['totalCount', 'idleCount', 'waitingCount', 'expiredCount'] as const) {
+  Object.defineProperty(FailoverPgPool.prototype, counter, {
+    get(this: FailoverPgPool) {
+      return this[sumCounter](counter);
+    },
+  });
 }

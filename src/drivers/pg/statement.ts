@@ -23,8 +23,13 @@ export function sendStatement<R extends pg.QueryResultRow>(
     return;
   }
   state.sent = true;
-  if (isTextAndValues(config)) client.query<R>(config.text, config.values as unknown[], done);
-  else client.query<R>(config, done);
+  try {
+    if (isTextAndValues(config)) client.query<R>(config.text, config.values as unknown[], done);
+    else client.query<R>(config, done);
+  } catch (error) {
+    // pg throws at once for a call it cannot take; the pool hands that error on.
+    done(error);
+  }
 }
 
 /** `sendStatement`, for the library's own statements. */

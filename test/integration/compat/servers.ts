@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, vi } from 'vitest';
-import {
-  findMariadbBinaries,
-  findPgBinaries,
-  startMariadbCluster,
-  startPgCluster,
-} from '../../../src/testing/index';
+import { harness, startMariadbCluster, startPgCluster } from '../../../src/testing/index';
 import { skipOrFail } from '../support/required-servers';
 
 /** Where a test server listens, and the app account on it (never a superuser or the machine's own server). */
@@ -44,10 +39,10 @@ function unavailable(what: string, find: () => unknown): string | undefined {
 
 /** Why the PostgreSQL compatibility tests cannot run here, or undefined when they can. */
 export const pgMissing = (): string | undefined =>
-  unavailable('PostgreSQL (the compatibility tests)', () => findPgBinaries());
+  unavailable('PostgreSQL (the compatibility tests)', () => harness.findPgBinaries());
 /** Why the MariaDB compatibility tests cannot run here, or undefined when they can. */
 export const mariadbMissing = (): string | undefined =>
-  unavailable('MariaDB (the compatibility tests)', () => findMariadbBinaries());
+  unavailable('MariaDB (the compatibility tests)', () => harness.findMariadbBinaries());
 
 /** One server for the whole file, started before its tests and destroyed after them; gives its address. */
 function useServer(start: () => Promise<Cluster & { destroy(): Promise<void> }>): () => ServerAddress {

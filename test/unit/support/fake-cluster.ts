@@ -1,6 +1,7 @@
 import { ConnectionState } from '../../../src/core/connection-state';
 import type { Dialect, Row } from '../../../src/core/dialect';
 import type { Driver, StatementResult } from '../../../src/core/driver';
+import { PoolEndedError } from '../../../src/core/errors';
 import type { NodeAddress, NodeProbe } from '../../../src/core/node';
 import type { NodePool } from '../../../src/core/node-pool';
 import type { ProbeSession } from '../../../src/core/probe-session';
@@ -140,6 +141,10 @@ export class FakeCluster implements Driver<FakeConnection> {
     return !connection.destroyed;
   }
 
+  endedError(): Error {
+    return new PoolEndedError();
+  }
+
   execute(): Promise<StatementResult> {
     return Promise.resolve({ rows: [] });
   }
@@ -196,6 +201,10 @@ export class FakeNodePool implements NodePool<FakeConnection> {
       connection.destroyed = true;
       this.open.delete(connection);
     }
+  }
+
+  failQueued(): void {
+    // Acquires here wait only on `gate`, which the tests open themselves.
   }
 
   retire(): void {
