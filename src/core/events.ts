@@ -106,3 +106,16 @@ export type EmitFailoverEvent = <K extends keyof FailoverEvents>(
   event: K,
   ...args: FailoverEvents[K]
 ) => void;
+
+/** The names of failover-pool's own events, for facades that relay them (mysql2's promise pools). */
+export const FAILOVER_EVENT_NAMES: readonly (keyof FailoverEvents)[] = [
+  'primaryChanged',
+  'primaryLost',
+  'nodeDown',
+  'nodeUp',
+  'retry',
+  'transactionRetry',
+  'splitBrain',
+  'clusterMismatch',
+  'topology',
+];

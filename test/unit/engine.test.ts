@@ -7,7 +7,7 @@ import {
   SplitBrainError,
   WriteOutcomeUnknownError,
 } from '../../src/core/errors';
-import type { FailoverEvents } from '../../src/core/events';
+import { FAILOVER_EVENT_NAMES, type FailoverEvents } from '../../src/core/events';
 import { resolveFailoverOptions, resolveMonitorOptions } from '../../src/core/options';
 import { decide } from '../../src/core/retry';
 import { type Work, workOf } from '../../src/core/work';
@@ -21,15 +21,7 @@ function setup(spec: ConstructorParameters<typeof FakeCluster>[0], failover = {}
   const clock = new FakeClock();
   const events = new EventEmitter<FailoverEvents>();
   const seen: { event: string; args: unknown[] }[] = [];
-  for (const name of [
-    'primaryChanged',
-    'primaryLost',
-    'nodeDown',
-    'nodeUp',
-    'retry',
-    'splitBrain',
-    'topology',
-  ] as const) {
+  for (const name of FAILOVER_EVENT_NAMES) {
     events.on(name, (...args: unknown[]) => seen.push({ event: name, args }));
   }
   const engine = new FailoverEngine(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../src/core/classify';
-import type { FailureContext, Row } from '../../src/core/dialect';
+import type { Row } from '../../src/core/dialect';
 import type { NodeProbe } from '../../src/core/node';
 import { SessionNotWritableError } from '../../src/core/node-pool';
 import { ProbeTimeoutError } from '../../src/core/probe-timeout';
@@ -9,6 +9,7 @@ import { mysqlDialect, SESSION_WRITABLE_SQL } from '../../src/dialects/mysql/dia
 import { parseServerVersion, replicaStatusStatements } from '../../src/dialects/mysql/flavour';
 import { parseGtidList, takeoverSequence } from '../../src/dialects/mysql/gtid';
 import { type MysqlProbeMemory, probeMysql } from '../../src/dialects/mysql/probe';
+import { connect, statement } from './support/failure-contexts';
 import {
   clientError,
   MARIADB_DENIED,
@@ -51,15 +52,6 @@ const MARIADB_VARS =
   'SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id, @@global.gtid_domain_id';
 const MYSQL_VARS = 'SELECT @@global.read_only AS read_only, @@global.super_read_only';
 const OLD_VARS = 'SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id';
-
-const statement = (over: Partial<FailureContext> = {}): FailureContext => ({
-  phase: 'statement',
-  sent: true,
-  notices: [],
-  multiStatement: false,
-  ...over,
-});
-const connect: FailureContext = { phase: 'connect', sent: false, notices: [], multiStatement: false };
 
 describe('mysql dialect: server version', () => {
   it.each([

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../src/core/classify';
-import type { FailureContext } from '../../src/core/dialect';
 import { SessionNotWritableError } from '../../src/core/node-pool';
 import { postgresDialect } from '../../src/dialects/postgres/dialect';
 import { bytesToLsn, lsnToBytes, timelineOf } from '../../src/dialects/postgres/lsn';
 import { isProbeUnsupported, PROBE_STATEMENTS, parseProbe } from '../../src/dialects/postgres/probe';
 import { sessionWritableFromParameters } from '../../src/dialects/postgres/session';
+import { connect, statement } from './support/failure-contexts';
 
 /** Rows as PostgreSQL 15 returned them to the probe, as a non-superuser app role. */
 const PRIMARY_ROW = {
@@ -36,15 +36,6 @@ const STANDBY_ROW = {
   sender_port: null,
   system_identifier: '7711415449724082279',
 };
-
-const statement = (over: Partial<FailureContext> = {}): FailureContext => ({
-  phase: 'statement',
-  sent: true,
-  notices: [],
-  multiStatement: false,
-  ...over,
-});
-const connect: FailureContext = { phase: 'connect', sent: false, notices: [], multiStatement: false };
 
 /** A server error as node-postgres builds it (DatabaseError has `severity` and a SQLSTATE `code`). */
 function serverError(code: string, severity = 'ERROR'): Error {

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { FieldPacket, PoolConnection, QueryResult, QueryValues } from 'mysql2';
 import type { ExecuteValues, Pool as PromisePool } from 'mysql2/promise';
-import type { FailoverEvents } from '../../core/events';
+import { FAILOVER_EVENT_NAMES } from '../../core/events';
 import type { Topology } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
@@ -42,19 +42,6 @@ export interface FailoverMysqlPromisePool extends PromisePool {
   on(event: 'enqueue', listener: () => unknown): this;
 }
 
-/** failover-pool's own events; mysql2's PromisePool already re-emits mysql2's four. */
-const FAILOVER_EVENTS: readonly (keyof FailoverEvents)[] = [
-  'primaryChanged',
-  'primaryLost',
-  'nodeDown',
-  'nodeUp',
-  'retry',
-  'splitBrain',
-  'clusterMismatch',
-  'topology',
-  'transactionRetry',
-];
-
 export function createPromisePool(
   core: FailoverMysqlPool,
   promiseImpl: PromiseConstructor | undefined,
@@ -62,7 +49,7 @@ export function createPromisePool(
 ): FailoverMysqlPromisePool {
   const PromisePoolClass = promisePoolClass();
   const promisePool = new PromisePoolClass(core, promiseImpl);
-  forwardEvents(core, promisePool, FAILOVER_EVENTS);
+  forwardEvents(core, promisePool, FAILOVER_EVENT_NAMES);
   const own = (value: unknown) => ({ value, enumerable: false });
   Object.defineProperties(promisePool, {
     query: own(promiseStatement(core, 'query', promiseImpl ?? Promise)),
