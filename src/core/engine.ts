@@ -88,8 +88,7 @@ export class FailoverEngine<Connection> {
       monitorOptions,
       clock,
       this.emit,
-      (snapshot, fatal) => this.onSnapshot(snapshot, fatal),
-      (error) => this.classify(error, undefined) === 'application',
+      (snapshot, allDown) => this.onSnapshot(snapshot, allDown),
     );
     this.router = new Router(this.monitor.current(), options, clock, (n) => this.monitor.setWaiting(n));
   }
@@ -295,10 +294,12 @@ export class FailoverEngine<Connection> {
   }
 
   /**
-   * Whether `nodeName` is still the primary by probes that all started at `since` or later: the
-   * monitor's word on a failure that may or may not be the node's (a session killed, a reset).
+   * Whether `nodeName` is still the primary by probes that all started at `since` or later, its own
+   * on a new connection: the monitor's word on a session the server ended, which an operator's kill
+   * does to one session and a shutdown to all of them (and it then refuses new connections).
    */
   stillPrimary(nodeName: string, since: number): Promise<boolean> {
+    this.prober.renew(nodeName);
     return this.monitor.freshSnapshot(since).then((fresh) => fresh.primary?.name === nodeName);
   }
 
@@ -355,16 +356,24 @@ export class FailoverEngine<Connection> {
       this.connectToPrimary(this.clock.now() + this.options.waitForPrimaryMs, 1, undefined);
     if (node === null || this.ended) return slowly();
     const pool = this.poolFor(node);
-    return new Promise<Connection | undefined>((resolve) => {
+    return new Promise<Pinned<Connection>>((resolve, reject) => {
       pool.acquire((error, connection) => {
-        if (error || connection === undefined) return resolve(undefined);
+        if (error || connection === undefined) {
+          // The retry path takes it from this failure: an app's onConnect hook that threw is not run again.
+          const deadline = this.clock.now() + this.options.waitForPrimaryMs;
+          this.afterConnectFailure(node, 1, error)
+            .then(() => this.connectToPrimary(deadline, 2, error))
+            .then(resolve, reject);
+          return;
+        }
         const state = this.driver.stateOf(connection);
         const writable = state.writable ?? this.driver.reportedWritable(connection);
-        if (writable === true && this.router.current()?.name === node.name) return resolve(connection);
-        pool.release(connection, writable === false || this.router.current()?.name !== node.name);
-        resolve(undefined);
+        const stillPrimary = this.router.current()?.name === node.name;
+        if (writable === true && stillPrimary) return resolve({ connection, node });
+        pool.release(connection, writable === false || !stillPrimary);
+        slowly().then(resolve, reject);
       });
-    }).then((connection) => (connection === undefined ? slowly() : { connection, node }));
+    });
   }
 
   /** Gives back a pinned connection; destroyed when broken or when its node is no longer primary. */
@@ -400,17 +409,28 @@ export class FailoverEngine<Connection> {
    */
   end(): Promise<void> {
     this.endPromise ??= (async () => {
-      if (this.monitor.current().discovering) await this.monitor.freshSnapshot(this.startedAt);
-      this.ended = true;
-      const ended = this.driver.endedError();
-      this.router.rejectAll(ended);
-      // Statements that wait for a connection do not get one, as with the drivers' pools.
-      for (const pool of this.pools.values()) pool.failQueued(ended);
-      await this.idle(END_WAIT_MS);
-      await this.monitor.stop();
-      await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
+      // The process waits for end() as for a driver pool's end: the monitor's own timers and sockets
+      // do not hold it open, and a pool still discovering would otherwise let the process exit.
+      const release = this.clock.setTimer(() => undefined, END_WAIT_MS * 2, true);
+      try {
+        await this.close();
+      } finally {
+        release();
+      }
     })();
     return this.endPromise;
+  }
+
+  private async close(): Promise<void> {
+    if (this.monitor.current().discovering) await this.monitor.freshSnapshot(this.startedAt);
+    this.ended = true;
+    const ended = this.driver.endedError();
+    this.router.rejectAll(ended);
+    // Statements queued for a connection: each driver's pool says what becomes of them.
+    for (const pool of this.pools.values()) pool.failQueued(ended);
+    await this.idle(END_WAIT_MS);
+    await this.monitor.stop();
+    await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
   }
 
   /** Resolves when no statement or checkout is under way, or after `limitMs`. */
@@ -427,14 +447,16 @@ export class FailoverEngine<Connection> {
 
   /**
    * What a failure means for the statement that got it. `connection`: the one it ran on; undefined
-   * when getting a connection failed.
+   * when getting a connection failed. A session the server ended marks its connection dead.
    */
   classify(error: unknown, connection: Connection | undefined): FailureKind {
-    return classifyFailure(
-      this.driver.dialect,
-      error,
-      connection === undefined ? undefined : this.driver.stateOf(connection),
-    );
+    if (connection === undefined) return classifyFailure(this.driver.dialect, error, undefined);
+    const state = this.driver.stateOf(connection);
+    const kind = classifyFailure(this.driver.dialect, error, state);
+    // The server said it ended the session; its socket closes a moment later. Nothing more may be
+    // sent meanwhile: a statement queued behind this one is refused as not sent, not lost in flight.
+    if (endedByServer(kind)) state.alive = false;
+    return kind;
   }
 
   private async connectToPrimary(
@@ -541,7 +563,7 @@ export class FailoverEngine<Connection> {
     const tried = this.clock.now();
     const connection = await promiseOf<Connection>((done) => pool.acquire(done));
     pool.release(connection, false);
-    await this.monitor.freshSnapshot(tried);
+    await this.monitor.probedAgain(tried);
   }
 
   private async beforeRetry(

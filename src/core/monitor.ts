@@ -32,11 +32,20 @@ interface NodeState extends Mutable<NodeHealth> {
   wake: AbortController;
   /** When the node's last finished probe (answered, failed or timed out) started. */
   lastProbeStarted: number;
+  /** Probes finished (answered, failed or timed out). */
+  probesDone: number;
   everAnswered: boolean;
-  /** The last probe error, when it is one that waiting cannot cure. */
-  fatalError: unknown;
   /** The last probe got no answer in time (the node may be hung), rather than an error. */
   timedOut: boolean;
+}
+
+/** A caller of freshSnapshot or probedAgain, and the probes it waits for. */
+interface RoundWaiter {
+  /** Every node's last finished probe started at this time or later... */
+  readonly since: number;
+  /** ...and each node (by index) has finished at least this many probes. */
+  readonly probesDone: readonly number[];
+  readonly resolve: (snapshot: TopologySnapshot) => void;
 }
 
 /**
@@ -63,7 +72,7 @@ export class Monitor {
   /** Set while every node is down (see fatalError). */
   private allDown: AllNodesDownError | undefined;
   /** Callers of freshSnapshot() waiting for a probe round that started after their time. */
-  private roundWaiters: { since: number; resolve: (snapshot: TopologySnapshot) => void }[] = [];
+  private roundWaiters: RoundWaiter[] = [];
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -71,9 +80,7 @@ export class Monitor {
     private readonly options: ResolvedMonitorOptions,
     private readonly clock: Clock,
     private readonly emit: EmitFailoverEvent,
-    private readonly onSnapshot: (snapshot: TopologySnapshot, fatal: unknown) => void,
-    /** Whether a probe error is one that waiting cannot cure (wrong password, no such database). */
-    private readonly isFatal: (error: unknown) => boolean = () => false,
+    private readonly onSnapshot: (snapshot: TopologySnapshot, allDown: AllNodesDownError | undefined) => void,
   ) {
     this.states = nodes.map((address) => ({
       address,
@@ -82,9 +89,9 @@ export class Monitor {
       suspectedAt: Number.NEGATIVE_INFINITY,
       wake: new AbortController(),
       lastProbeStarted: Number.NEGATIVE_INFINITY,
+      probesDone: 0,
       everAnswered: false,
       known: false,
-      fatalError: undefined,
       timedOut: false,
     }));
     this.snapshot = deriveTopology(this.states, this.memory, 0).snapshot;
@@ -100,13 +107,28 @@ export class Monitor {
    * older than `since` shaped. Bounded by the probe timeout; resolves with the latest snapshot at stop.
    */
   freshSnapshot(since: number): Promise<TopologySnapshot> {
-    if (this.stopped || this.roundDone(since)) return Promise.resolve(this.snapshot);
-    this.hurry();
-    return new Promise((resolve) => this.roundWaiters.push({ since, resolve }));
+    return this.round({ since, probesDone: this.states.map(() => 0) });
   }
 
-  private roundDone(since: number): boolean {
-    return this.states.every((state) => state.lastProbeStarted >= since);
+  /**
+   * As freshSnapshot, and each node probed again besides: the caller knows something newer than the
+   * monitor's last probes (it reached a node they failed to reach), even when it all happened
+   * within one tick of the clock.
+   */
+  probedAgain(since: number): Promise<TopologySnapshot> {
+    return this.round({ since, probesDone: this.states.map((state) => state.probesDone + 1) });
+  }
+
+  private round(wanted: Omit<RoundWaiter, 'resolve'>): Promise<TopologySnapshot> {
+    if (this.stopped || this.roundDone(wanted)) return Promise.resolve(this.snapshot);
+    this.hurry();
+    return new Promise((resolve) => this.roundWaiters.push({ ...wanted, resolve }));
+  }
+
+  private roundDone(wanted: Omit<RoundWaiter, 'resolve'>): boolean {
+    return this.states.every(
+      (state, i) => state.lastProbeStarted >= wanted.since && state.probesDone >= (wanted.probesDone[i] ?? 0),
+    );
   }
 
   start(): void {
@@ -206,11 +228,11 @@ export class Monitor {
   private onAnswer(state: NodeState, probe: NodeProbe, started: number): void {
     const wasHealthy = state.healthy;
     state.lastProbeStarted = started;
+    state.probesDone++;
     state.probe = probe;
     state.healthy = true;
     state.probeMs = this.clock.now() - started;
     state.lastError = undefined;
-    state.fatalError = undefined;
     if (state.suspect && started >= state.suspectedAt) state.suspect = false;
     const recovered = state.everAnswered;
     state.everAnswered = true;
@@ -225,13 +247,13 @@ export class Monitor {
   private onProbeFailure(state: NodeState, error: unknown, started: number): void {
     const wasHealthy = state.healthy;
     state.lastProbeStarted = started;
+    state.probesDone++;
     const firstFailure = !state.known;
     state.healthy = false;
     state.known = true;
     state.lastError = messageOf(error);
     // A probe that timed out says nothing about the configuration: the node may just be hung.
     state.timedOut = error instanceof ProbeTimeoutError;
-    state.fatalError = !state.timedOut && this.isFatal(error) ? error : undefined;
     if (wasHealthy || firstFailure) {
       debug('%s down: %s', state.address.name, state.lastError);
       this.emit('nodeDown', { node: state.address.name, error: asError(error) });
@@ -246,7 +268,7 @@ export class Monitor {
     this.memory = derived.memory;
     const snapshot = derived.snapshot;
     this.snapshot = snapshot;
-    this.onSnapshot(snapshot, this.fatalError());
+    this.onSnapshot(snapshot, this.everyNodeDown());
     this.resolveRoundWaiters();
 
     const key = structuralKey(snapshot);
@@ -269,24 +291,22 @@ export class Monitor {
   private resolveRoundWaiters(): void {
     if (this.roundWaiters.length === 0) return;
     const waiting = this.roundWaiters;
-    this.roundWaiters = waiting.filter((waiter) => !this.roundDone(waiter.since));
-    for (const waiter of waiting) if (this.roundDone(waiter.since)) waiter.resolve(this.snapshot);
+    this.roundWaiters = waiting.filter((waiter) => !this.roundDone(waiter));
+    for (const waiter of waiting) if (this.roundDone(waiter)) waiter.resolve(this.snapshot);
   }
 
   /**
-   * When every node has failed its last probe: the error that waiting cannot cure if there is one
-   * (all reject the password, say), else AllNodesDownError. Callers get it at once, as they would get
-   * their error from pg.Pool, instead of after a long wait.
+   * AllNodesDownError while every node's last probe failed with an error (refused, reset, a wrong
+   * password, an answer the dialect cannot read) rather than timing out: nothing is under way that
+   * waiting could see through, so callers make their own attempt instead (see FailoverEngine). The
+   * same error for one whole episode, so that the router settles its callers once.
    */
-  private fatalError(): unknown {
+  private everyNodeDown(): AllNodesDownError | undefined {
     // A node that only timed out may be hung, and come back: as pg.Pool does with a hung host, wait.
     if (this.states.some((s) => s.healthy || !s.known || s.timedOut)) {
       this.allDown = undefined;
       return undefined;
     }
-    const fatal = this.states.find((s) => s.fatalError !== undefined)?.fatalError;
-    if (fatal !== undefined) return fatal;
-    // The same error for one whole episode, so that the router settles its callers once.
     this.allDown ??= new AllNodesDownError();
     return this.allDown;
   }

@@ -18,7 +18,11 @@ export interface NodePool<Connection> {
    * passed to its release call).
    */
   release(connection: Connection, destroy: boolean, cause?: unknown): void;
-  /** Fails at once every acquire still waiting for a connection (the pool is ending). */
+  /**
+   * The pool is ending: fails at once every acquire still waiting for a connection, where the
+   * driver's own pool does (mysql2's "Pool is closed."); a driver whose pool lets them finish
+   * (pg.Pool) leaves them be.
+   */
   failQueued(error: Error): void;
   /**
    * Closes every connection of this node at once, checked out or idle, without waiting for the

@@ -25,8 +25,14 @@ export class PinnedSession<Connection> {
   /** Nothing ran on it yet and the app attached nothing to it: it may still move to a fresh connection. */
   private pristine = true;
   private released = false;
-  /** The first statement while it runs: later ones wait for it. */
-  private first: Promise<unknown> | undefined;
+  /**
+   * Statements issued and not settled yet. One runs at a time, in the order they were issued, as
+   * the driver queues them: so the first may still move the session, and a statement that fails
+   * tells exactly whether it had left (the driver's queue would not).
+   */
+  private pending = 0;
+  /** Settles when the last statement issued has. */
+  private tail: Promise<unknown> = Promise.resolve();
   private readonly errors: (node: NodeView) => PinnedErrors;
 
   constructor(
@@ -49,9 +55,9 @@ export class PinnedSession<Connection> {
     return this.released;
   }
 
-  /** The first statement is under way (and may still move the session to another connection). */
-  get firstRunning(): boolean {
-    return this.first !== undefined;
+  /** Statements are under way: a new one waits for them (see `run`). */
+  get busy(): boolean {
+    return this.pending > 0;
   }
 
   /** The app changed the connection itself (a listener, a setting), which would not follow a move. */
@@ -61,22 +67,17 @@ export class PinnedSession<Connection> {
 
   /** Runs one statement under the rules above; `work` gets the connection to run it on. */
   run<T>(operation: Operation, work: Work<Connection, T>): Promise<T> {
-    if (this.pristine) {
-      this.pristine = false;
-      const first = this.runFirst(operation, work);
-      this.first = first;
-      const clear = () => {
-        if (this.first === first) this.first = undefined;
-      };
-      first.then(clear, clear);
-      return first;
-    }
-    const first = this.first;
-    if (first) {
-      const later = () => promiseOf<T>((done) => this.runLater(operation, work, done));
-      return first.then(later, later);
-    }
-    return promiseOf<T>((done) => this.runLater(operation, work, done));
+    const first = this.pristine;
+    this.pristine = false;
+    const go = (): Promise<T> =>
+      first ? this.runFirst(operation, work) : promiseOf<T>((done) => this.runLater(operation, work, done));
+    const result = this.pending === 0 ? go() : this.tail.then(go, go);
+    this.pending++;
+    const settled = () => {
+      this.pending--;
+    };
+    this.tail = result.then(settled, settled);
+    return result;
   }
 
   /**

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailoverEngine, type Pinned } from '../../src/core/engine';
 import {
+  NodeUnavailableError,
   NoPrimaryError,
   PoolEndedError,
   SplitBrainError,
@@ -9,6 +10,7 @@ import {
 } from '../../src/core/errors';
 import { FAILOVER_EVENT_NAMES, type FailoverEvents } from '../../src/core/events';
 import { resolveFailoverOptions, resolveMonitorOptions } from '../../src/core/options';
+import { PinnedSession } from '../../src/core/pinned-session';
 import { decide } from '../../src/core/retry';
 import { type Work, workOf } from '../../src/core/work';
 import { FakeClock, flush } from './support/fake-clock';
@@ -248,6 +250,28 @@ describe('FailoverEngine', () => {
     const error = await failed;
     expect(error).toBeInstanceOf(FakeError);
     expect((error as Error).message).toBe('ECONNREFUSED');
+  });
+
+  it('probes again, rather than failing the caller, when a node that refused the probe takes its connection', async () => {
+    const { cluster, clock, write } = setup({ 'a:1': { role: 'primary', writable: true, flakyProbes: 1 } });
+    const written = write().catch((e: unknown) => e);
+    await clock.advance(5);
+    expect(await written).toBe('a:1');
+    expect(cluster.probes.filter((n) => n === 'a:1').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("fails a pinned connect whose opening failed with that error, without opening it again (the app's hook runs once)", async () => {
+    const { cluster, clock, engine, write } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    await write(); // opens the node's pool
+    const pool = cluster.pools.get('a:1');
+    if (!pool) throw new Error('no pool for a:1');
+    const attempts = pool.attempts;
+    pool.failNext = new FakeError('application', 'onConnect threw');
+    const connecting = engine.acquire().catch((e: unknown) => e);
+    await clock.advance(5);
+    expect(await connecting).toMatchObject({ message: 'onConnect threw' });
+    expect(pool.attempts - attempts).toBe(1);
   });
 
   it('waits when some node still answers, though not as primary (a promotion under way)', async () => {
@@ -582,5 +606,58 @@ describe('retry decisions', () => {
     ['application', true, 'surface'],
   ] as const)('%s (re-runnable: %s) -> %s', (kind, reRunnable, action) => {
     expect(decide(kind, { reRunnable }).action).toBe(action);
+  });
+});
+
+describe('PinnedSession (a checked-out client)', () => {
+  it('hands statements to the driver one at a time, in the order they were issued', async () => {
+    const { clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    const session = new PinnedSession(engine, await engine.acquire(), 'pool.connect()');
+    const log: string[] = [];
+    const statement = (name: string, ms: number) =>
+      session.run({ reRunnable: false }, (_connection, _node, done) => {
+        log.push(`${name} sent`);
+        clock.setTimer(() => {
+          log.push(`${name} done`);
+          done(undefined, name);
+        }, ms);
+      });
+    const all = Promise.all([statement('first', 30), statement('second', 10), statement('third', 0)]);
+    await clock.advance(50);
+    expect(await all).toEqual(['first', 'second', 'third']);
+    expect(log).toEqual([
+      'first sent',
+      'first done',
+      'second sent',
+      'second done',
+      'third sent',
+      'third done',
+    ]);
+    session.release(false);
+  });
+
+  it('refuses, as not sent, the statements queued behind one whose session the server ended', async () => {
+    const { clock, engine } = setup({ 'a:1': { role: 'primary', writable: true } });
+    await clock.advance(1);
+    const session = new PinnedSession(engine, await engine.acquire(), 'pool.connect()');
+    await session.run({ reRunnable: false }, (_c, _n, done) => done(undefined, 'warm'));
+    const killed = new FakeError('terminated', 'terminating connection due to administrator command');
+    let sentAfter = 0;
+    const killing = session
+      .run({ reRunnable: false }, (_c, _n, done) => done(killed))
+      .catch((e: unknown) => e);
+    const queued = session
+      .run({ reRunnable: false }, (_c, _n, done) => {
+        sentAfter++;
+        done(undefined, 'ran');
+      })
+      .catch((e: unknown) => e);
+    await clock.advance(100);
+    // The node still answers as primary: an operator killed the session, and the caller gets that.
+    expect(await killing).toBe(killed);
+    expect(await queued).toBeInstanceOf(NodeUnavailableError);
+    expect(sentAfter).toBe(0);
+    session.release(true);
   });
 });

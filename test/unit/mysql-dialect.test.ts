@@ -120,6 +120,17 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
     });
   });
 
+  it('refuses an answer without read_only rather than take the server for a writable primary', async () => {
+    const server = scriptedServer([
+      [VERSION, [MARIADB_VERSION]],
+      [MARIADB_VARS, [{}]],
+      ['SHOW REPLICA STATUS', []],
+    ]);
+    await expect(probeMysql(server.run, {})).rejects.toThrow(
+      "the probe's answer has no read_only (a number or a string); it has nothing",
+    );
+  });
+
   it('asks for the version once per probe connection', async () => {
     const server = scriptedServer([
       [VERSION, [MARIADB_VERSION]],

@@ -62,6 +62,13 @@ describe('postgres dialect: probe', () => {
     });
   });
 
+  it('refuses an answer without the columns that decide the role, rather than take it for a primary', () => {
+    expect(() => parseProbe({})).toThrow("the probe's answer has no in_recovery (a boolean); it has nothing");
+    expect(() => parseProbe({ ...PRIMARY_ROW, read_only: 1 })).toThrow(
+      "the probe's answer has no read_only ('on' or 'off'); it has 1",
+    );
+  });
+
   it('sees a primary with default_transaction_read_only=on as not writable', () => {
     expect(parseProbe({ ...PRIMARY_ROW, read_only: 'on' })).toMatchObject({
       role: 'primary',

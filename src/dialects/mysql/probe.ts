@@ -1,6 +1,7 @@
 import type { NodeProber, Row, RunSql } from '../../core/dialect';
 import type { NodeProbe, ReplicationLink } from '../../core/node';
 import { withoutUndefined } from '../../core/objects';
+import { unreadableAnswer } from '../../core/probe-answer';
 import { errnoOf } from './errors';
 import { type MysqlServerVersion, replicaStatusStatements, serverVersionOf } from './flavour';
 import { parseGtidList, takeoverSequence } from './gtid';
@@ -124,6 +125,9 @@ export function parseProbe(
   variables: Row,
   replicaRows: readonly Row[] | undefined,
 ): NodeProbe {
+  if (numberOf(variables.read_only) === undefined && stringOf(variables.read_only) === undefined) {
+    throw unreadableAnswer('read_only', 'a number or a string', variables.read_only);
+  }
   const readOnly = truthy(variables.read_only) || truthy(variables.super_read_only);
   const links = (replicaRows ?? []).map(parseReplicaRow);
   const replicating = replicaRows === undefined ? readOnly : links.some((link) => link.replicating);

@@ -1,6 +1,7 @@
 import type { NodeProber, Row, RunSql } from '../../core/dialect';
 import type { NodeProbe } from '../../core/node';
 import { withoutUndefined } from '../../core/objects';
+import { unreadableAnswer } from '../../core/probe-answer';
 import { sqlState } from './errors';
 import { bytesToLsn, lsnToBytes, timelineOf } from './lsn';
 
@@ -69,7 +70,12 @@ export function isProbeUnsupported(error: unknown): boolean {
 }
 
 export function parseProbe(row: Row): NodeProbe {
-  const inRecovery = row.in_recovery === true;
+  if (typeof row.in_recovery !== 'boolean')
+    throw unreadableAnswer('in_recovery', 'a boolean', row.in_recovery);
+  if (row.read_only !== 'on' && row.read_only !== 'off') {
+    throw unreadableAnswer('read_only', "'on' or 'off'", row.read_only);
+  }
+  const inRecovery = row.in_recovery;
   const readOnly = row.read_only === 'on';
   const serverVersion = optionalString(row.server_version);
   const identity = optionalString(row.system_identifier);

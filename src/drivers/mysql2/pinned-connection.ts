@@ -80,8 +80,8 @@ function facadeStateOf(connection: Connection, context: PinContext): ConnectionF
 
 function makeFacade(connection: Connection, context: PinContext): ConnectionFacade {
   /**
-   * With a callback, or while the first statement runs (it may move the session; later statements
-   * wait for it): through the session, delivered when done.
+   * With a callback, or while statements are under way (a new one waits for them): through the
+   * session, delivered when done.
    */
   const viaSession = (session: PinnedSession<Connection>, call: StatementCall): mysql.Query => {
     const carrier = carrierFor(call, context.connectionConfig);
@@ -125,7 +125,7 @@ function makeFacade(connection: Connection, context: PinContext): ConnectionFaca
     (...args: unknown[]): mysql.Query => {
       const call = parseStatementCall(kind, args);
       const session = facade.session;
-      if (session && (call.callback !== undefined || session.firstRunning)) return viaSession(session, call);
+      if (session && (call.callback !== undefined || session.busy)) return viaSession(session, call);
       return streamed(session, call);
     };
 

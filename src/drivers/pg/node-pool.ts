@@ -87,12 +87,11 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
     entry.pending.add(waiting);
   }
 
-  failQueued(error: Error): void {
-    for (const entry of this.pools.values()) {
-      for (const fail of entry.pending) fail(error);
-      entry.pending.clear();
-    }
-  }
+  /**
+   * Nothing: pg.Pool completes a checkout under way when it ends (a client being opened is handed
+   * over), and so does this, for queued ones too: statements issued before end() run.
+   */
+  failQueued(): void {}
 
   release(client: pg.PoolClient, destroy: boolean, cause?: unknown): void {
     const tracked = trackingOf(client);

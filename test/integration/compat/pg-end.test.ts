@@ -1,9 +1,13 @@
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { runNodeScript } from './child-process';
 import { describePg } from './pg-suite';
+import { useFakeServers } from './silent-servers';
 import { later, rejectionOf, sleep, viaCallback } from './waiting';
 
 /** pool.end(): its two forms, what it waits for, and the pool after it (pg-pool's ending.js, error-handling.js). */
-describePg('end()', ({ pool }) => {
+describePg('end()', ({ subject, server, pool }) => {
+  const fake = useFakeServers();
   it('ends an unused pool: end() resolves, end(callback) returns undefined and calls back', async () => {
     await pool().end();
     const { returned, called } = viaCallback((cb) => pool().end(() => cb(undefined)));
@@ -66,5 +70,18 @@ describePg('end()', ({ pool }) => {
     expect(queried.error).toBeInstanceOf(Error);
     const connected = await viaCallback((cb) => p.connect(cb)).called;
     expect(connected.error).toBeInstanceOf(Error);
+  });
+
+  it.each([
+    ['a query issued just before it, which runs', '1', 'query returned 1\nended\n'],
+    ['on a server that never answers, with nothing issued', '0', 'ended\n'],
+  ])('keeps the process alive until end() has finished: %s', async (name, withQuery, output) => {
+    const target = name.includes('never answers') ? { ...server(), port: await fake.silent() } : server();
+    const exit = await runNodeScript(join(import.meta.dirname, 'fixtures', 'pg-end-exit.mjs'), {
+      COMPAT_KIND: subject.kind,
+      COMPAT_SERVER: JSON.stringify(target),
+      WITH_QUERY: withQuery,
+    });
+    expect(exit).toEqual({ code: 0, signal: null, stdout: output });
   });
 });

@@ -17,6 +17,8 @@ export interface FakeNodeState {
   writable: boolean;
   generation: number;
   identity: string;
+  /** How many of the next probe connections fail as refused although the node is up (a flaky network). */
+  flakyProbes: number;
 }
 
 /** An error a fake connection raises; `kind` is how the fake adapter classifies it. */
@@ -65,6 +67,7 @@ export class FakeCluster implements Driver<FakeConnection> {
         writable: false,
         generation: 1,
         identity: 'cluster-a',
+        flakyProbes: 0,
         ...partial,
       });
     }
@@ -90,7 +93,9 @@ export class FakeCluster implements Driver<FakeConnection> {
    */
   openProbeSession(address: NodeAddress): ProbeSession {
     const node = this.node(address.name);
-    if (node.state !== 'up') this.probes.push(address.name);
+    const flaky = node.state === 'up' && node.flakyProbes > 0;
+    if (flaky) node.flakyProbes--;
+    if (node.state !== 'up' || flaky) this.probes.push(address.name);
     const failed = (state: FakeNodeState['state']): Promise<never> | undefined => {
       if (state === 'down') return Promise.reject(new FakeError('connect-failed', 'ECONNREFUSED'));
       if (state === 'refusing') {
@@ -100,7 +105,7 @@ export class FakeCluster implements Driver<FakeConnection> {
       return undefined;
     };
     return {
-      ready: failed(node.state) ?? Promise.resolve(),
+      ready: (flaky ? failed('down') : failed(node.state)) ?? Promise.resolve(),
       run: (): Promise<readonly Row[]> => {
         this.probes.push(address.name);
         const now = this.node(address.name);
@@ -137,8 +142,9 @@ export class FakeCluster implements Driver<FakeConnection> {
     return this.node(connection.node).writable;
   }
 
+  /** As the drivers do: its socket is open and nothing said the session ended. */
   isAlive(connection: FakeConnection): boolean {
-    return !connection.destroyed;
+    return !connection.destroyed && connection.state.alive;
   }
 
   endedError(): Error {
@@ -161,6 +167,8 @@ export class FakeCluster implements Driver<FakeConnection> {
 }
 
 export class FakeNodePool implements NodePool<FakeConnection> {
+  /** Connects tried, failed ones included. */
+  attempts = 0;
   acquired = 0;
   released = 0;
   destroyed = 0;
@@ -176,6 +184,8 @@ export class FakeNodePool implements NodePool<FakeConnection> {
 
   /** While set, acquires wait for it (a connect under way to a node that hangs). */
   gate: Promise<void> | undefined;
+  /** The next connect fails with this, the node itself fine (the app's connect hook threw). */
+  failNext: Error | undefined;
 
   acquire(done: Done<FakeConnection>): void {
     this.connect(this.gate).then(
@@ -186,8 +196,13 @@ export class FakeNodePool implements NodePool<FakeConnection> {
 
   private async connect(gate: Promise<void> | undefined): Promise<FakeConnection> {
     if (gate) await gate;
+    this.attempts++;
+    const failure = this.failNext;
+    this.failNext = undefined;
+    if (failure) throw failure;
     const node = this.cluster.node(this.name);
     if (node.state === 'down') throw new FakeError('connect-failed', 'ECONNREFUSED');
+    if (node.state === 'refusing') throw new FakeError('application', 'password authentication failed');
     this.acquired++;
     const connection = { node: this.name, id: this.id(), destroyed: false, state: new ConnectionState() };
     this.open.add(connection);
