@@ -78,6 +78,7 @@ const postgres: EngineKit = {
       await pgSession(cluster, 'node1', app.user, app.password, app.database, (run) =>
         run('CREATE TABLE items (id int PRIMARY KEY)'),
       );
+      await replicasCaughtUp(postgresDialect, (node, sql, values) => cluster.query(node, sql, values));
       return pgCluster(cluster);
     } catch (error) {
       await cluster.destroy();
@@ -160,6 +161,7 @@ const mariadb: EngineKit = {
         'node1',
         `CREATE TABLE ${cluster.connectionOptions.database}.items (id int PRIMARY KEY)`,
       );
+      await replicasCaughtUp(mysqlDialect, (node, sql, values) => cluster.query(node, sql, values));
       return mariadbCluster(cluster);
     } catch (error) {
       await cluster.destroy();
@@ -213,6 +215,28 @@ function mariadbCluster(cluster: MariadbCluster): Cluster {
     waitFollowing: (replica, primary) => cluster.waitForReplicating(replica, 30_000, primary),
     destroy: () => cluster.destroy(),
   };
+}
+
+/**
+ * Waits until node2 and node3 have applied everything node1 has. The account and its grants reach
+ * the replicas by replication, and MariaDB gives a session the global privileges its account had
+ * when it connected: a session opened on a replica that had the CREATE USER but not yet the GRANT
+ * lacks SLAVE MONITOR for good (seen once on a loaded CI machine).
+ */
+async function replicasCaughtUp(
+  dialect: Dialect,
+  query: (node: string, sql: string, values?: unknown[]) => Promise<Row[]>,
+): Promise<void> {
+  const runOn =
+    (node: string): RunSql =>
+    (sql, values) =>
+      query(node, sql, values as unknown[] | undefined);
+  const position = await dialect.operations.currentPosition(runOn('node1'));
+  for (const replica of ['node2', 'node3']) {
+    if (!(await dialect.operations.waitForPosition(runOn(replica), position, 30_000))) {
+      throw new Error(`${replica} did not apply node1's position ${position} within 30 s.`);
+    }
+  }
 }
 
 function available(what: string, find: () => unknown): boolean {
