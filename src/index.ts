@@ -23,6 +23,7 @@ export {
 export type {
   ClusterMismatchEvent,
   FailoverEvents,
+  NodeAbandonedEvent,
   NodeDownEvent,
   NodeUpEvent,
   PrimaryChangedEvent,

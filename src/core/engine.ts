@@ -11,6 +11,7 @@ import {
   WriteOutcomeUnknownError,
 } from './errors';
 import type { EmitFailoverEvent } from './events';
+import { HungNodes } from './hung-nodes';
 import { Monitor } from './monitor';
 import type { NodeAddress, NodeView } from './node';
 import { type NodePool, NodeRetiredError, SessionNotWritableError } from './node-pool';
@@ -70,6 +71,8 @@ export class FailoverEngine<Connection> {
   private active = 0;
   private onIdle: (() => void) | undefined;
   private startedAt = 0;
+  /** Nodes the monitor has given up on, whose connections are closed once they stay so too long. */
+  private readonly hung: HungNodes;
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -91,6 +94,9 @@ export class FailoverEngine<Connection> {
       (snapshot, allDown) => this.onSnapshot(snapshot, allDown),
     );
     this.router = new Router(this.monitor.current(), options, clock, (n) => this.monitor.setWaiting(n));
+    this.hung = new HungNodes(options.abandonAfterMs ?? options.waitForPrimaryMs, clock, (node, downForMs) =>
+      this.abandon(node, downForMs),
+    );
   }
 
   start(): void {
@@ -234,7 +240,7 @@ export class FailoverEngine<Connection> {
     pool.acquire((error, connection) => {
       if (error || connection === undefined) {
         // The retry path classifies the failure again and decides.
-        return this.reconnect(operation, work, 1, error, deadline, finish, node);
+        return this.reconnect(operation, work, 1, error, this.waitLimit(node, deadline), finish, node);
       }
       const state = this.driver.stateOf(connection);
       const writable = state.writable ?? this.driver.reportedWritable(connection);
@@ -270,10 +276,18 @@ export class FailoverEngine<Connection> {
       const goOn = () => {
         this.poolFor(node).release(connection, true, error);
         if (decision.action === 'outcome-unknown') {
-          return finish(this.outcomeUnknown(kind, node, attempt, error), undefined, undefined);
+          const unknown = this.outcomeUnknown(
+            kind,
+            node,
+            attempt,
+            error,
+            this.hung.abandonedSince(node.name),
+          );
+          return finish(unknown, undefined, undefined);
         }
+        const limit = this.waitLimit(node, deadline);
         this.beforeRetry(attempt, node, decision.reason, error).then(
-          () => this.reconnect(operation, work, attempt + 1, error, deadline, finish),
+          () => this.reconnect(operation, work, attempt + 1, error, limit, finish),
           (failure: unknown) => finish(failure, undefined, undefined),
         );
       };
@@ -303,6 +317,17 @@ export class FailoverEngine<Connection> {
     return this.monitor.freshSnapshot(since).then((fresh) => fresh.primary?.name === nodeName);
   }
 
+  /**
+   * Until when a caller whose statement or connect failed on `node` may wait for a primary: `deadline`
+   * if one is set. A caller cut off on an abandoned node counts from when the monitor gave the node
+   * up, as one that arrived then would, so that the cut-off does not start a second full wait.
+   */
+  private waitLimit(node: NodeView, deadline: number): number {
+    if (!Number.isNaN(deadline)) return deadline;
+    const since = this.hung.abandonedSince(node.name);
+    return since === undefined ? deadline : since + this.options.waitForPrimaryMs;
+  }
+
   /** A fresh connection to the primary (waiting and retrying as need be), then `attempt` on it. */
   private reconnect<T>(
     operation: Operation,
@@ -325,11 +350,21 @@ export class FailoverEngine<Connection> {
     );
   }
 
-  private outcomeUnknown(kind: FailureKind, node: NodeView, attempt: number, cause: unknown): Error {
+  private outcomeUnknown(
+    kind: FailureKind,
+    node: NodeView,
+    attempt: number,
+    cause: unknown,
+    abandonedSince?: number,
+  ): Error {
     const what =
-      kind === 'timed-out'
-        ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
-        : 'was lost after the write was sent; it may or may not have been applied';
+      abandonedSince !== undefined
+        ? `was cut off after the write was sent: ${node.name} had not answered the monitor's probes for ` +
+          `${Math.round(this.clock.now() - abandonedSince)} ms (failover.abandonAfterMs), so its connections ` +
+          'were closed; it may or may not have been applied'
+        : kind === 'timed-out'
+          ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
+          : 'was lost after the write was sent; it may or may not have been applied';
     return new WriteOutcomeUnknownError(
       `The statement on ${node.name} ${what}, so it was not re-run. Check before repeating it, or mark ` +
         'the query `idempotent: true` if running it twice is harmless.',
@@ -339,28 +374,35 @@ export class FailoverEngine<Connection> {
 
   /**
    * A connection to the primary that the caller keeps (pinned). Only opening it is retried; what
-   * the caller runs on it later is not.
+   * the caller runs on it later is not. `failedOn`: the node the caller's last try failed on (a
+   * transaction run again), whose wait for a primary may have begun already (see waitLimit).
    */
-  acquire(): Promise<Pinned<Connection>> {
+  acquire(failedOn?: NodeView): Promise<Pinned<Connection>> {
     this.active++;
-    return this.connectNow().finally(() => this.settled());
+    return this.connectNow(failedOn).finally(() => this.settled());
   }
 
   /**
    * `acquire`'s work. While the primary is known, its pool is asked at once (a caller queued for a
    * pooled client counts in `waitingCount` when `connect()` returns, as with the driver's pool).
    */
-  private connectNow(): Promise<Pinned<Connection>> {
+  private connectNow(failedOn: NodeView | undefined): Promise<Pinned<Connection>> {
     const node = this.router.current();
+    const limit = failedOn ? this.waitLimit(failedOn, DEADLINE_ON_FIRST_FAILURE) : DEADLINE_ON_FIRST_FAILURE;
     const slowly = (): Promise<Pinned<Connection>> =>
-      this.connectToPrimary(this.clock.now() + this.options.waitForPrimaryMs, 1, undefined);
+      this.connectToPrimary(
+        Number.isNaN(limit) ? this.clock.now() + this.options.waitForPrimaryMs : limit,
+        1,
+        undefined,
+      );
     if (node === null || this.ended) return slowly();
     const pool = this.poolFor(node);
     return new Promise<Pinned<Connection>>((resolve, reject) => {
       pool.acquire((error, connection) => {
         if (error || connection === undefined) {
           // The retry path takes it from this failure: an app's onConnect hook that threw is not run again.
-          const deadline = this.clock.now() + this.options.waitForPrimaryMs;
+          const limit = this.waitLimit(node, DEADLINE_ON_FIRST_FAILURE);
+          const deadline = Number.isNaN(limit) ? this.clock.now() + this.options.waitForPrimaryMs : limit;
           this.afterConnectFailure(node, 1, error)
             .then(() => this.connectToPrimary(deadline, 2, error))
             .then(resolve, reject);
@@ -429,6 +471,7 @@ export class FailoverEngine<Connection> {
     // Statements queued for a connection: each driver's pool says what becomes of them.
     for (const pool of this.pools.values()) pool.failQueued(ended);
     await this.idle(END_WAIT_MS);
+    this.hung.stop();
     await this.monitor.stop();
     await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
   }
@@ -559,10 +602,15 @@ export class FailoverEngine<Connection> {
   private async reachSomeNode(): Promise<void> {
     const snapshot = this.monitor.current();
     const node = snapshot.nodes.find((n) => n.name === this.lastPrimary) ?? (snapshot.nodes[0] as NodeView);
-    const pool = this.poolFor(node);
     const tried = this.clock.now();
-    const connection = await promiseOf<Connection>((done) => pool.acquire(done));
-    pool.release(connection, false);
+    const take = () => promiseOf<Connection>((done) => this.poolFor(node).acquire(done));
+    // The node may be abandoned (see HungNodes) while this connect is under way: that says nothing
+    // of the node the caller would not learn from a connect of its own, so it makes one.
+    const connection = await take().catch((error: unknown) => {
+      if (error instanceof NodeRetiredError) return take();
+      throw error;
+    });
+    this.poolFor(node).release(connection, false);
     await this.monitor.probedAgain(tried);
   }
 
@@ -602,6 +650,19 @@ export class FailoverEngine<Connection> {
     if (snapshot.primary) this.lastPrimary = snapshot.primary.name;
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
+    if (!this.ended) this.hung.update(snapshot);
+  }
+
+  /**
+   * `node` failed every probe for failover.abandonAfterMs: nothing sent to it is coming back soon (a
+   * frozen server keeps its connections open, and TCP keeps them for minutes). Every connection to
+   * it is closed, so the statements in flight there end; new ones wait for a primary meanwhile.
+   */
+  private abandon(nodeName: string, downForMs: number): void {
+    const pool = this.pools.get(nodeName);
+    debug('abandoning %s: no probe answered for %d ms', nodeName, Math.round(downForMs));
+    pool?.retire();
+    this.emit('nodeAbandoned', { node: nodeName, downForMs });
   }
 
   /**

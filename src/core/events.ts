@@ -35,6 +35,16 @@ export interface NodeUpEvent {
   readonly role: 'primary' | 'replica';
 }
 
+/**
+ * A node failed every probe for `failover.abandonAfterMs` (it froze, or the network to it went dark):
+ * every connection to it was closed, so the statements in flight there ended.
+ */
+export interface NodeAbandonedEvent {
+  readonly node: string;
+  /** How long the monitor had given the node up when its connections were closed. */
+  readonly downForMs: number;
+}
+
 /** An operation is re-run because it certainly did not take effect (or was marked safe to re-run). */
 export interface RetryEvent {
   /** The try that failed: 1 for the first. */
@@ -93,6 +103,7 @@ export interface FailoverEvents {
   primaryLost: [event: PrimaryLostEvent];
   nodeDown: [event: NodeDownEvent];
   nodeUp: [event: NodeUpEvent];
+  nodeAbandoned: [event: NodeAbandonedEvent];
   retry: [event: RetryEvent];
   transactionRetry: [event: TransactionRetryEvent];
   splitBrain: [event: SplitBrainEvent];
@@ -113,6 +124,7 @@ export const FAILOVER_EVENT_NAMES: readonly (keyof FailoverEvents)[] = [
   'primaryLost',
   'nodeDown',
   'nodeUp',
+  'nodeAbandoned',
   'retry',
   'transactionRetry',
   'splitBrain',

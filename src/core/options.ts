@@ -23,6 +23,16 @@ export interface FailoverOptions {
   retryDelayMs?: (attempt: number) => number;
   /** Limit for opening a connection when the driver's own connect timeout is not set. Default 5000. */
   connectTimeoutMs?: number;
+  /**
+   * A node that has failed every probe for this long (it froze, or the network to it went dark, with
+   * its connections still open) is abandoned: every connection to it is closed, checked out ones
+   * included, so statements in flight there end (writes with WriteOutcomeUnknownError, re-runnable
+   * work re-run where a primary is found) instead of waiting as long as TCP keeps the connection.
+   * A node that answers its probes is never touched, however long its statements run. Default:
+   * `waitForPrimaryMs`, so that a statement in flight ends about when a caller that started waiting
+   * for a primary at the same moment gives up.
+   */
+  abandonAfterMs?: number;
 }
 
 /** How the monitor probes the nodes. */
@@ -45,6 +55,8 @@ export interface ResolvedFailoverOptions {
   readonly maxAttempts: number;
   readonly retryDelayMs: (attempt: number) => number;
   readonly connectTimeoutMs: number;
+  /** As set; undefined: `waitForPrimaryMs` (see FailoverOptions.abandonAfterMs). */
+  readonly abandonAfterMs: number | undefined;
 }
 
 export interface ResolvedMonitorOptions {
@@ -60,7 +72,14 @@ export function defaultRetryDelayMs(attempt: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-const FAILOVER_KEYS = ['waitForPrimaryMs', 'maxWaiting', 'maxAttempts', 'retryDelayMs', 'connectTimeoutMs'];
+const FAILOVER_KEYS = [
+  'waitForPrimaryMs',
+  'maxWaiting',
+  'maxAttempts',
+  'retryDelayMs',
+  'connectTimeoutMs',
+  'abandonAfterMs',
+];
 const MONITOR_KEYS = ['intervalMs', 'timeoutMs', 'fastIntervalMs', 'settleMs'];
 
 export function resolveFailoverOptions(value: unknown): ResolvedFailoverOptions {
@@ -80,6 +99,10 @@ export function resolveFailoverOptions(value: unknown): ResolvedFailoverOptions 
       min: 0,
       exclusiveMin: true,
     }),
+    abandonAfterMs:
+      o.abandonAfterMs === undefined
+        ? undefined
+        : optionalNumber(o.abandonAfterMs, 'failover.abandonAfterMs', 0, { min: 0 }),
   };
 }
 

@@ -113,7 +113,7 @@ export class PinnedSession<Connection> {
     const { engine } = this;
     if (engine.pinnedStatus(start.node.name) !== null || !engine.driver.isAlive(start.connection)) {
       engine.release(start.node, start.connection, true);
-      start = await engine.acquire();
+      start = await engine.acquire(start.node);
       if (this.released) {
         this.giveBack(start, false);
         throw this.errors(start.node).refusal('connection-lost');

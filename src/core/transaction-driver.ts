@@ -11,7 +11,8 @@ import type { TransactionDialect } from './transaction-dialect';
  * own statements. An interface, so the runner's decisions can be tested on a fake.
  */
 export interface TransactionEngine<Connection> {
-  acquire(): Promise<Pinned<Connection>>;
+  /** `failedOn`: the node the previous attempt failed on, if any (its wait for a primary may have begun). */
+  acquire(failedOn?: NodeView): Promise<Pinned<Connection>>;
   release(node: NodeView, connection: Connection, broken: boolean): void;
   /** Null while the node is still the primary; otherwise why nothing more may be sent to it. */
   pinnedStatus(nodeName: string): NodeUnavailableReason | null;

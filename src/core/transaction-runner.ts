@@ -104,7 +104,7 @@ export class TransactionRunner<Connection, Handle> {
         if (attempt > options.maxAttempts) throw this.exhausted(attempt - 1, previous, options);
         await this.backoff(attempt - 1, previous, key);
       }
-      const pinned = await this.engine.acquire();
+      const pinned = await this.engine.acquire(previous?.node);
       const outcome = await this.attempt(
         new TransactionAttempt(pinned, this.engine, this.driver),
         fn,

@@ -661,3 +661,118 @@ describe('PinnedSession (a checked-out client)', () => {
     session.release(true);
   });
 });
+
+describe('a node that stops answering with statements in flight (nobody promotes)', () => {
+  /** a:1 is primary; `inFlight` statements are sent to it, then it hangs: probes time out, statements never answer. */
+  async function hangWithStatementsInFlight(failover: Record<string, unknown>, reRunnable = false) {
+    const ctx = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} }, failover);
+    const { cluster, clock, engine } = ctx;
+    await clock.advance(1);
+    cluster.node('a:1').state = 'hung';
+    const settledAt: number[] = [];
+    const inFlight = engine
+      .run({ reRunnable }, (connection) => cluster.statement(connection, reRunnable ? 'read' : 'write'))
+      .then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      )
+      .finally(() => settledAt.push(clock.now()));
+    await clock.advance(1);
+    // Until the monitor gives a:1 up (its probe times out).
+    while (engine.topology().nodes.find((n) => n.name === 'a:1')?.healthy) await clock.advance(10);
+    return { ...ctx, inFlight, settledAt, downAt: clock.now() };
+  }
+
+  it('cuts a write in flight off with WriteOutcomeUnknownError once the node failed its probes for failover.abandonAfterMs', async () => {
+    const { clock, inFlight, settledAt, payloads, cluster, write, downAt } = await hangWithStatementsInFlight(
+      {
+        waitForPrimaryMs: 3000,
+      },
+    );
+    expect(payloads('nodeDown').map((e) => e.node)).toContain('a:1');
+    const waiting = write().catch((e: unknown) => e); // arrives when no primary is known: waits
+    await clock.advance(2900);
+    expect(settledAt).toEqual([]); // not yet: abandonAfterMs (default: waitForPrimaryMs) runs from then
+    await clock.advance(200);
+    const outcome = (await inFlight) as { error: Error };
+    expect(outcome.error).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect(outcome.error.message).toContain('failover.abandonAfterMs');
+    expect(outcome.error.message).toContain('may or may not have been applied');
+    expect(settledAt[0]).toBeGreaterThanOrEqual(downAt - 10 + 3000); // downAt: seen within 10 ms
+    expect(payloads('nodeAbandoned')).toEqual([{ node: 'a:1', downForMs: 3000 }]);
+    expect(cluster.pools.get('a:1')?.retired).toBe(1);
+    expect(await waiting).toBeInstanceOf(NoPrimaryError);
+  });
+
+  it('re-runs cut-off reads without a second full wait: the wait counts from when the node was given up', async () => {
+    const { clock, inFlight, settledAt, downAt } = await hangWithStatementsInFlight(
+      { waitForPrimaryMs: 3000 },
+      true,
+    );
+    await clock.advance(3100);
+    expect(((await inFlight) as { error: unknown }).error).toBeInstanceOf(NoPrimaryError);
+    expect(settledAt[0]).toBeLessThanOrEqual(downAt + 3050);
+  });
+
+  it('runs a cut-off read again on the same node when it answers within failover.waitForPrimaryMs', async () => {
+    const { clock, inFlight, cluster } = await hangWithStatementsInFlight(
+      { waitForPrimaryMs: 5000, abandonAfterMs: 1000 },
+      true,
+    );
+    await clock.advance(1100); // cut off; the re-run waits for a primary
+    cluster.node('a:1').state = 'up';
+    await clock.advance(1000); // the next probe answers
+    expect(await inFlight).toEqual({ value: 'a:1' });
+  });
+
+  it('closes a pinned connection to the node too', async () => {
+    const { clock, engine, cluster } = setup(
+      { 'a:1': { role: 'primary', writable: true }, 'b:1': {} },
+      { waitForPrimaryMs: 2000 },
+    );
+    await clock.advance(1);
+    const pinned = await engine.acquire();
+    cluster.node('a:1').state = 'hung';
+    await clock.advance(1000 + 2100);
+    expect(pinned.connection.destroyed).toBe(true);
+  });
+
+  it('leaves a node alone that answers its probes again before the time is up, and the statements on it', async () => {
+    const { clock, inFlight, settledAt, cluster, payloads } = await hangWithStatementsInFlight({
+      waitForPrimaryMs: 5000,
+    });
+    await clock.advance(1000); // given up for 1 s...
+    cluster.node('a:1').state = 'up'; // ...then it answers probes again (its statement still runs)
+    await clock.advance(10_000);
+    expect(settledAt).toEqual([]);
+    expect(payloads('nodeAbandoned')).toEqual([]);
+    expect(cluster.pools.get('a:1')?.retired).toBe(0);
+    // A second episode starts its own count.
+    cluster.node('a:1').state = 'hung';
+    await clock.advance(1600 + 5100);
+    expect(payloads('nodeAbandoned').map((e) => e.node)).toEqual(['a:1']);
+    expect((await inFlight) as { error: unknown }).toMatchObject({
+      error: expect.any(WriteOutcomeUnknownError),
+    });
+  });
+
+  it('never touches a long statement on a node that answers its probes', async () => {
+    const { clock, engine, payloads } = setup(
+      { 'a:1': { role: 'primary', writable: true }, 'b:1': {} },
+      { waitForPrimaryMs: 1000 },
+    );
+    await clock.advance(1);
+    let done = false;
+    let finish: (value: string) => void = () => undefined;
+    const long = engine
+      .run({ reRunnable: false }, () => new Promise<string>((resolve) => (finish = resolve)))
+      .finally(() => {
+        done = true;
+      });
+    await clock.advance(60_000);
+    expect(done).toBe(false);
+    expect(payloads('nodeAbandoned')).toEqual([]);
+    finish('a:1');
+    await expect(long).resolves.toBe('a:1');
+  });
+});

@@ -36,6 +36,14 @@ export interface FakeConnection {
   readonly id: number;
   destroyed: boolean;
   readonly state: ConnectionState;
+  /** Fails the statement waiting on this connection (a hung node's), as a driver does when its socket is closed. */
+  cut?: () => void;
+}
+
+/** Closes `connection` as a driver closes its socket: a statement still waiting on it fails. */
+function closeConnection(connection: FakeConnection): void {
+  connection.destroyed = true;
+  connection.cut?.();
 }
 
 /** Fake nodes answer a probe with one row that holds the probe itself. */
@@ -160,7 +168,11 @@ export class FakeCluster implements Driver<FakeConnection> {
     const node = this.node(connection.node);
     if (connection.destroyed) return Promise.reject(new FakeError('not-sent'));
     if (node.state === 'down') return Promise.reject(new FakeError('connection-lost'));
-    if (node.state === 'hung') return new Promise(() => undefined);
+    if (node.state === 'hung') {
+      return new Promise((_, reject) => {
+        connection.cut = () => reject(new FakeError('connection-lost', 'Connection terminated'));
+      });
+    }
     if (kind === 'write' && !node.writable) return Promise.reject(new FakeError('read-only'));
     return Promise.resolve(connection.node);
   }
@@ -213,7 +225,7 @@ export class FakeNodePool implements NodePool<FakeConnection> {
     this.released++;
     if (destroy) {
       this.destroyed++;
-      connection.destroyed = true;
+      closeConnection(connection);
       this.open.delete(connection);
     }
   }
@@ -224,7 +236,7 @@ export class FakeNodePool implements NodePool<FakeConnection> {
 
   retire(): void {
     this.retired++;
-    for (const connection of this.open) connection.destroyed = true;
+    for (const connection of this.open) closeConnection(connection);
     this.open.clear();
   }
 
