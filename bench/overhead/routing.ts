@@ -86,6 +86,7 @@ async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'ba
     release: () => undefined,
     retire: () => undefined,
     failQueued: () => undefined,
+    connections: () => [],
     end: () => Promise.resolve(),
   };
   const state = new ConnectionState();
@@ -106,6 +107,8 @@ async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'ba
     stateOf: () => state,
     reportedWritable: () => true,
     isAlive: () => true,
+    sessionIdOf: () => undefined,
+    destroy: () => undefined,
     endedError: () => new Error('ended'),
     execute: () => Promise.resolve({ rows: [] }),
   };

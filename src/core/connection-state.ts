@@ -17,6 +17,10 @@ export class ConnectionState implements FailureContext {
   alive = true;
   /** The statement under way was handed to the socket. */
   sent = false;
+  /** A statement was handed to the socket and its answer (or error) has not come yet. */
+  pending = false;
+  /** Statements begun on this connection: tells one pending statement from the next. */
+  statements = 0;
   /** The answer of the one role query a new connection gets, where the server does not report it. */
   writable: boolean | undefined = undefined;
   private noticeList: unknown[] | readonly unknown[] = NO_NOTICES;
@@ -29,6 +33,7 @@ export class ConnectionState implements FailureContext {
    */
   beginStatement(text: string | undefined, mayHoldSeveral: boolean): void {
     this.sent = false;
+    this.statements++;
     if (this.noticeList.length > 0) this.noticeList = NO_NOTICES;
     this.text = mayHoldSeveral ? text : undefined;
   }

@@ -49,6 +49,12 @@ export interface Dialect {
   sessionWritable(row: Row | undefined): boolean;
   /** What `error` tells about the statement (or connect) that got it. */
   classifyError(error: unknown, context: FailureContext): FailureKind;
+  /**
+   * A statement, needing no privilege beyond the app's, whose rows (column `id`) are those of the
+   * server sessions `ids` (the app's own) that are running a statement now. A session missing from
+   * the answer is waiting for its client, or gone.
+   */
+  runningSessionsSql(ids: readonly number[]): string;
   readonly transactions: TransactionDialect;
   readonly operations: NodeOperations;
 }

@@ -33,6 +33,10 @@ export interface Driver<Connection> {
   reportedWritable(connection: Connection): boolean | undefined;
   /** Still usable: no error, not closed. */
   isAlive(connection: Connection): boolean;
+  /** The server's id of the connection's session (PostgreSQL backend pid, MySQL thread id), once known. */
+  sessionIdOf(connection: Connection): number | undefined;
+  /** Closes the connection's socket at once: a statement still waiting on it fails as connection lost. */
+  destroy(connection: Connection): void;
   /** What a caller gets from an ended pool, in the driver's own words (PoolEndedError). */
   endedError(): Error;
   /** Runs one of the library's own statements (the role check, BEGIN, COMMIT, the idempotency table's). */

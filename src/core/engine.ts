@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import { AllNodesDownError } from './all-nodes-down';
 import { classifyFailure } from './classify';
 import { type Clock, systemClock } from './clock';
+import { DeadConnections } from './dead-connections';
 import type { Driver } from './driver';
 import { guardEmit } from './emit';
 import {
@@ -29,6 +30,12 @@ const debug = createDebug('failover-pool:engine');
  * hung server would never let them).
  */
 const END_WAIT_MS = 10_000;
+
+/**
+ * The least time between the two questions that find a connection dead after an outage (see
+ * DeadConnections): an answer the server sent just before the first question has arrived by then.
+ */
+const DEAD_CONNECTION_GRACE_MS = 250;
 
 /** A statement's wait for a primary is bounded from the moment it starts waiting (see reconnect). */
 const DEADLINE_ON_FIRST_FAILURE = Number.NaN;
@@ -73,6 +80,8 @@ export class FailoverEngine<Connection> {
   private startedAt = 0;
   /** Nodes the monitor has given up on, whose connections are closed once they stay so too long. */
   private readonly hung: HungNodes;
+  /** Connections an outage left dead on a node that answers again. */
+  private readonly dead: DeadConnections<Connection>;
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -94,9 +103,11 @@ export class FailoverEngine<Connection> {
       (snapshot, allDown) => this.onSnapshot(snapshot, allDown),
     );
     this.router = new Router(this.monitor.current(), options, clock, (n) => this.monitor.setWaiting(n));
-    this.hung = new HungNodes(options.abandonAfterMs ?? options.waitForPrimaryMs, clock, (node, downForMs) =>
-      this.abandon(node, downForMs),
-    );
+    this.dead = new DeadConnections(driver, clock, monitorOptions.timeoutMs);
+    this.hung = new HungNodes(options.abandonAfterMs ?? options.waitForPrimaryMs, clock, {
+      abandon: (node, downForMs) => this.abandon(node, downForMs),
+      recovered: (node) => this.sweepDeadConnections(node),
+    });
   }
 
   start(): void {
@@ -276,13 +287,7 @@ export class FailoverEngine<Connection> {
       const goOn = () => {
         this.poolFor(node).release(connection, true, error);
         if (decision.action === 'outcome-unknown') {
-          const unknown = this.outcomeUnknown(
-            kind,
-            node,
-            attempt,
-            error,
-            this.hung.abandonedSince(node.name),
-          );
+          const unknown = this.outcomeUnknown(kind, node, attempt, error, this.cutBecause(node, connection));
           return finish(unknown, undefined, undefined);
         }
         const limit = this.waitLimit(node, deadline);
@@ -350,21 +355,38 @@ export class FailoverEngine<Connection> {
     );
   }
 
+  /** Why the pool itself closed `connection` to `node`, if it did (abandoned node, dead connection). */
+  private cutBecause(node: NodeView, connection: Connection): string | undefined {
+    const abandonedSince = this.hung.abandonedSince(node.name);
+    if (abandonedSince !== undefined) {
+      return (
+        `was cut off after the write was sent: ${node.name} had not answered the monitor's probes for ` +
+        `${Math.round(this.clock.now() - abandonedSince)} ms (failover.abandonAfterMs), so its connections ` +
+        'were closed; it may or may not have been applied'
+      );
+    }
+    if (this.dead.closedBySweep(connection)) {
+      return (
+        `was cut off after the write was sent: ${node.name} had stopped answering for a while, and once it ` +
+        'answered again it was running nothing for this connection, whose answer never came (lost on the ' +
+        'way); it may or may not have been applied'
+      );
+    }
+    return undefined;
+  }
+
   private outcomeUnknown(
     kind: FailureKind,
     node: NodeView,
     attempt: number,
     cause: unknown,
-    abandonedSince?: number,
+    cut?: string,
   ): Error {
     const what =
-      abandonedSince !== undefined
-        ? `was cut off after the write was sent: ${node.name} had not answered the monitor's probes for ` +
-          `${Math.round(this.clock.now() - abandonedSince)} ms (failover.abandonAfterMs), so its connections ` +
-          'were closed; it may or may not have been applied'
-        : kind === 'timed-out'
-          ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
-          : 'was lost after the write was sent; it may or may not have been applied';
+      cut ??
+      (kind === 'timed-out'
+        ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
+        : 'was lost after the write was sent; it may or may not have been applied');
     return new WriteOutcomeUnknownError(
       `The statement on ${node.name} ${what}, so it was not re-run. Check before repeating it, or mark ` +
         'the query `idempotent: true` if running it twice is harmless.',
@@ -651,6 +673,20 @@ export class FailoverEngine<Connection> {
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
     if (!this.ended) this.hung.update(snapshot);
+  }
+
+  /**
+   * `nodeName` answers its probes again after the monitor had given it up: statements sent to it
+   * before or during the outage may have been lost on the way, and their connections would wait for
+   * TCP to give up. The server says which of them it is running; the others are closed. The grace
+   * between the two questions is a few round trips, so an answer on its way arrives first.
+   */
+  private sweepDeadConnections(nodeName: string): void {
+    const pool = this.pools.get(nodeName);
+    const view = this.monitor.current().nodes.find((n) => n.name === nodeName);
+    if (!pool || !view || this.ended) return;
+    const graceMs = Math.max(DEAD_CONNECTION_GRACE_MS, 4 * (view.probeMs ?? 0));
+    void this.dead.sweep(view, pool.connections(), graceMs);
   }
 
   /**

@@ -16,7 +16,8 @@ interface Episode {
  * about 15 minutes on Linux, whatever `failover.waitForPrimaryMs` says.
  *
  * A node that answers a probe again before the time is up ends its episode: a long statement on a
- * node that still answers is never touched. Each episode abandons a node at most once.
+ * node that still answers is never touched (the engine then looks for connections the outage left
+ * dead, see DeadConnections). Each episode abandons a node at most once.
  */
 export class HungNodes {
   /** The nodes given up now, each with its timer. */
@@ -25,7 +26,12 @@ export class HungNodes {
   constructor(
     private readonly abandonAfterMs: number,
     private readonly clock: Clock,
-    private readonly abandon: (node: string, downForMs: number) => void,
+    private readonly on: {
+      /** `node` has been given up for `abandonAfterMs`: close its connections. */
+      readonly abandon: (node: string, downForMs: number) => void;
+      /** `node` answers again before it was abandoned: statements sent meanwhile may have been lost. */
+      readonly recovered: (node: string) => void;
+    },
   ) {}
 
   /** Reads the monitor's latest word on every node. */
@@ -38,6 +44,7 @@ export class HungNodes {
         if (episode) {
           episode.cancel();
           this.episodes.delete(node.name);
+          if (!episode.abandoned && node.healthy) this.on.recovered(node.name);
         }
         continue;
       }
@@ -47,7 +54,7 @@ export class HungNodes {
       entry.cancel = this.clock.setTimer(
         () => {
           entry.abandoned = true;
-          this.abandon(node.name, this.clock.now() - since);
+          this.on.abandon(node.name, this.clock.now() - since);
         },
         this.abandonAfterMs,
         false,

@@ -30,6 +30,8 @@ export interface NodePool<Connection> {
    * fresh connections.
    */
   retire(): void;
+  /** Every open connection of the pool now in use for this node, idle or checked out. */
+  connections(): Iterable<Connection>;
   /** Closes everything; resolves when closed (bounded: a hung server does not hold it up). */
   end(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FailoverMysqlPromisePool } from '../../src/drivers/mysql2';
 import type { FailoverPgPool } from '../../src/drivers/pg';
 import {
   type ChaosEngine,
@@ -47,6 +48,29 @@ function fault(name: string): ChaosFault {
   return found!;
 }
 
+/**
+ * The partition cell with no statement timeout in the app: the writes whose bytes the partition
+ * dropped would wait for TCP to give up; the pool finds their connections dead once the primary
+ * answers again (the server runs nothing for them) and closes them, so none hangs.
+ */
+async function partitionWithoutTimeout<Pool>(engine: ChaosEngine<Pool>, workload: ChaosWorkload<Pool>) {
+  const result = await chaos.runTrial({
+    engine,
+    workload,
+    fault: fault('partition-primary'),
+    replication: 'sync',
+    trial: 1,
+  });
+  console.log(
+    `[chaos smoke ${engine.name}] partition-primary, no statement timeout: ok ${result.writes.ok}, ` +
+      `unknown ${result.writes.unknown} (hung ${result.hung}), outage ${result.outageMs} ms, ` +
+      `errors ${JSON.stringify(result.errors)}`,
+  );
+  expect(problems(result)).toEqual(clean);
+  expect(result.hung).toBe(0);
+  expect(result.writes.ok).toBeGreaterThan(100);
+}
+
 /** One synchronous trial per fault of the matrix, each clean. */
 function everyFaultOnce<Pool>(engine: ChaosEngine<Pool>) {
   it.each(chaos.ALL_FAULTS.map((f) => [f.title, f] as const))('%s', async (_title, chaosFault) => {
@@ -76,6 +100,11 @@ describe.skipIf(!source)('chaos matrix, one trial, synchronous replication (Post
   const engine = pgChaosEngine({ cluster: { source } });
   everyFaultOnce(engine);
 
+  it('partition primary from app, with no query_timeout: no write hangs', async () => {
+    const untimed = pgChaosEngine({ cluster: { source }, pool: { query_timeout: undefined } });
+    await partitionWithoutTimeout(untimed, untimed.defaultWorkload);
+  });
+
   it('catches a lost acknowledged write (the checker is not blind)', async () => {
     // An app that acknowledges every tenth write without writing it.
     const lying: ChaosWorkload<FailoverPgPool> = {
@@ -103,6 +132,17 @@ describe.skipIf(mariadbUnavailable() !== undefined)(
   () => {
     const engine = mariadbChaosEngine();
     everyFaultOnce(engine);
+
+    it('partition primary from app, with no statement timeout: no write hangs', async () => {
+      const untimed: ChaosWorkload<FailoverMysqlPromisePool> = {
+        ...chaos.mariadbInsertWorkload,
+        name: 'single-row insert, no timeout',
+        async write(pool, id) {
+          await pool.query('INSERT INTO chaos_writes (id) VALUES (?)', [id]);
+        },
+      };
+      await partitionWithoutTimeout(engine, untimed);
+    });
 
     it('sees a write that reached the stale primary, although it waits for a semi-sync acknowledgement', async () => {
       // After the blackhole failover the old primary is writable again, and nobody replicates from

@@ -21,7 +21,7 @@ const spec = {
   trial: 1,
 } as unknown as chaos.TrialSpec<unknown>;
 
-function resultOf(ops: HistoryOp[], finalIds: string[]) {
+function resultOf(ops: HistoryOp[], finalIds: string[], hungAtStop = 0) {
   const observed: Observed = {
     ops,
     events: [{ at: 1000, atMs: 0, label: 'kill -9 node1', kind: 'fault' }],
@@ -30,12 +30,22 @@ function resultOf(ops: HistoryOp[], finalIds: string[]) {
     endedAt: 4000,
     primaries: new Set(['node1', 'node2']),
     poolPrimaries: new Set(['node1', 'node2']),
+    hungAtStop,
   };
   const check = checkHistory(ops, finalIds, { gapThresholdMs: 250 });
   return toResult(spec, 'PostgreSQL 15', observed, check, []);
 }
 
 describe('toResult', () => {
+  it('counts as hung a write still under way when the writers gave up, though closing the pool ended it later', () => {
+    const ops = [
+      ...oks(0, 1000, 100),
+      { id: 7, kind: 'write', start: 500, end: 70_000, outcome: 'unknown' as const },
+    ];
+    expect(resultOf(ops, [], 1).hung).toBe(1);
+    expect(resultOf(ops, [], 0).hung).toBe(0);
+  });
+
   it("counts the fault's outage, not a hiccup before it nor the tail after the writes stopped", () => {
     const ops = [
       ...oks(0, 300, 1), // a 300 ms hiccup before the fault: baseline noise

@@ -742,7 +742,10 @@ describe('a node that stops answering with statements in flight (nobody promotes
       waitForPrimaryMs: 5000,
     });
     await clock.advance(1000); // given up for 1 s...
-    cluster.node('a:1').state = 'up'; // ...then it answers probes again (its statement still runs)
+    // ...then it answers probes again, and its statement still runs there.
+    for (const connection of cluster.pools.get('a:1')?.open ?? [])
+      cluster.node('a:1').running.add(connection.id);
+    cluster.node('a:1').state = 'up';
     await clock.advance(10_000);
     expect(settledAt).toEqual([]);
     expect(payloads('nodeAbandoned')).toEqual([]);
@@ -774,5 +777,77 @@ describe('a node that stops answering with statements in flight (nobody promotes
     expect(payloads('nodeAbandoned')).toEqual([]);
     finish('a:1');
     await expect(long).resolves.toBe('a:1');
+  });
+});
+
+describe('connections an outage left dead on a node that answers again', () => {
+  /** a:1 is primary; `work` is sent to it; a:1 stops answering, long enough to be given up, then answers again. */
+  async function outageWithStatementInFlight(
+    work: (connection: FakeConnection, cluster: FakeCluster) => Promise<string>,
+  ) {
+    const ctx = setup(
+      { 'a:1': { role: 'primary', writable: true }, 'b:1': {} },
+      { waitForPrimaryMs: 30_000 },
+    );
+    const { cluster, clock, engine } = ctx;
+    await clock.advance(1);
+    cluster.node('a:1').state = 'hung'; // the network to it goes dark: what is sent now is lost
+    let used: FakeConnection | undefined;
+    const result = engine
+      .run({ reRunnable: false }, (connection) => {
+        used = connection;
+        return work(connection, cluster);
+      })
+      .then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+    await clock.advance(1);
+    const healthy = () => engine.topology().nodes.find((n) => n.name === 'a:1')?.healthy;
+    while (healthy()) await clock.advance(10);
+    cluster.node('a:1').state = 'up';
+    while (!healthy()) await clock.advance(10);
+    return { ...ctx, result, connection: () => used as FakeConnection };
+  }
+
+  it('closes a connection whose statement the server is not running, and reports the write as outcome unknown', async () => {
+    const { clock, result, connection } = await outageWithStatementInFlight((c, cluster) =>
+      cluster.statement(c),
+    );
+    await clock.advance(300);
+    const outcome = (await result) as { error: Error };
+    expect(outcome.error).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect(outcome.error.message).toContain('answered again it was running nothing for this connection');
+    expect(connection().destroyed).toBe(true);
+  });
+
+  it('leaves alone a statement the server is still running, however long it runs', async () => {
+    let finish: (value: string) => void = () => undefined;
+    const ctx = await outageWithStatementInFlight((c, cluster) => {
+      cluster.node('a:1').running.add(c.id);
+      c.state.pending = true;
+      return new Promise<string>((resolve) => (finish = resolve));
+    });
+    await ctx.clock.advance(5_000);
+    expect(ctx.connection().destroyed).toBe(false);
+    finish('a:1');
+    expect(await ctx.result).toEqual({ value: 'a:1' });
+  });
+
+  it('leaves alone a statement whose answer arrives between the two questions', async () => {
+    let finish: (value: string) => void = () => undefined;
+    const ctx = await outageWithStatementInFlight((c) => {
+      c.state.pending = true;
+      return new Promise<string>((resolve) => {
+        finish = (value) => {
+          c.state.pending = false;
+          resolve(value);
+        };
+      });
+    });
+    finish('a:1'); // after the first question (asked when a:1 answered again), before the second
+    await ctx.clock.advance(300);
+    expect(await ctx.result).toEqual({ value: 'a:1' });
+    expect(ctx.connection().destroyed).toBe(false);
   });
 });

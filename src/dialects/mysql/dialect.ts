@@ -2,11 +2,11 @@ import type { Dialect } from '../../core/dialect';
 import { classifyMysqlError } from './errors';
 import { mysqlOperations } from './operations';
 import { createMysqlProber } from './probe';
+import { runningSessionsSql, SESSION_WRITABLE_SQL } from './session';
 import { mysqlTransactions } from './transactions';
 import { truthy } from './values';
 
-/** Asked of every new connection before the app uses it: one round trip, any privilege. */
-export const SESSION_WRITABLE_SQL = 'SELECT @@global.read_only AS read_only';
+export { SESSION_WRITABLE_SQL };
 
 /**
  * MySQL and MariaDB, whole: probe (probe.ts says how roles, generations and identities are read),
@@ -20,6 +20,7 @@ export const mysqlDialect: Dialect = {
   sessionWritableSql: SESSION_WRITABLE_SQL,
   sessionWritable: (row) => row !== undefined && !truthy(row.read_only),
   classifyError: classifyMysqlError,
+  runningSessionsSql,
   transactions: mysqlTransactions,
   operations: mysqlOperations,
 };

@@ -2,7 +2,7 @@ import type { Dialect } from '../../core/dialect';
 import { classifyPostgresError } from './errors';
 import { postgresOperations } from './operations';
 import { createPostgresProber } from './probe';
-import { SESSION_WRITABLE_SQL } from './session';
+import { runningSessionsSql, SESSION_WRITABLE_SQL } from './session';
 import { postgresTransactions } from './transactions';
 
 /** PostgreSQL, whole: probe, errors, transactions and node operations (each in its own file here). */
@@ -13,6 +13,7 @@ export const postgresDialect: Dialect = {
   sessionWritableSql: SESSION_WRITABLE_SQL,
   sessionWritable: (row) => row?.writable === true,
   classifyError: classifyPostgresError,
+  runningSessionsSql,
   transactions: postgresTransactions,
   operations: postgresOperations,
 };

@@ -113,6 +113,15 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
     return isAlive(connection);
   }
 
+  sessionIdOf(connection: mysql.PoolConnection): number | undefined {
+    const id = connection.threadId;
+    return typeof id === 'number' && id > 0 ? id : undefined;
+  }
+
+  destroy(connection: mysql.PoolConnection): void {
+    closeSocket(connection);
+  }
+
   async execute(
     connection: mysql.PoolConnection,
     sql: string,

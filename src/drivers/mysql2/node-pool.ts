@@ -27,6 +27,8 @@ interface PoolEntry {
   readonly pool: mysql.Pool;
   /** Every socket the pool opened and that is not closed yet, those still in the handshake included. */
   readonly sockets: Set<Duplex>;
+  /** Every connection the pool made and that has not ended. */
+  readonly connections: Set<mysql.PoolConnection>;
   /** Another node became primary (or the pool ended): nothing more may run here. */
   retired: boolean;
   /** Acquires still waiting for a connection: failed at once by `failQueued`. */
@@ -97,6 +99,10 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
     connection.release();
   }
 
+  *connections(): Iterable<mysql.PoolConnection> {
+    for (const connection of this.current?.connections ?? []) if (isAlive(connection)) yield connection;
+  }
+
   retire(): void {
     const entry = this.current;
     if (!entry) return;
@@ -125,9 +131,12 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
         this.options,
       ),
     );
-    const entry: PoolEntry = { pool, sockets, retired: false, pending: new Set() };
+    const entry: PoolEntry = { pool, sockets, connections: new Set(), retired: false, pending: new Set() };
     pool.on('connection', (connection) => {
       stateOf(connection); // its lifelong error listener, before anything can go wrong
+      // Those closed since are dropped here: mysql2 says nothing when it closes an idle one.
+      for (const known of entry.connections) if (!isAlive(known)) entry.connections.delete(known);
+      entry.connections.add(connection);
       this.events.connection(connection);
     });
     pool.on('enqueue', () => this.events.enqueue());

@@ -27,7 +27,12 @@ export function sendStatement(
     return;
   }
   state.sent = true;
-  const callback = (error: Error | null, ...args: unknown[]) => (error ? done(error) : done(undefined, args));
+  state.pending = true;
+  const callback = (error: Error | null, ...args: unknown[]) => {
+    state.pending = false;
+    if (error) done(error);
+    else done(undefined, args);
+  };
   const { options } = call;
   try {
     // mysql2's fastest form, the one its own pool.query takes: (sql, values, callback) builds the
@@ -44,6 +49,7 @@ export function sendStatement(
     run(options, callback);
   } catch (error) {
     // mysql2 throws at once for values it cannot bind; its pool calls back with that error.
+    state.pending = false;
     done(error);
   }
 }

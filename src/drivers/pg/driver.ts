@@ -76,6 +76,16 @@ export class PgDriver implements Driver<pg.PoolClient> {
     return trackingOf(client).failoverState.alive;
   }
 
+  sessionIdOf(client: pg.PoolClient): number | undefined {
+    // The backend's pid, from the BackendKeyData message at login (pg's typings leave it out).
+    const pid = (client as { processID?: unknown }).processID;
+    return typeof pid === 'number' && pid > 0 ? pid : undefined;
+  }
+
+  destroy(client: pg.PoolClient): void {
+    destroySocket(client);
+  }
+
   async execute(client: pg.PoolClient, text: string, values: readonly unknown[]): Promise<StatementResult> {
     const result = await runStatement(client, { text, values: [...values] });
     return { rows: result.rows, command: result.command, affectedRows: result.rowCount ?? undefined };

@@ -100,6 +100,11 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
     client.release(destroy || !tracked.failoverState.alive);
   }
 
+  *connections(): Iterable<pg.PoolClient> {
+    const entry = this.current && this.pools.get(this.current);
+    if (entry) yield* entry.clients;
+  }
+
   retire(): void {
     const pool = this.current;
     if (!pool) return;

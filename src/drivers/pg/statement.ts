@@ -23,12 +23,17 @@ export function sendStatement<R extends pg.QueryResultRow>(
     return;
   }
   state.sent = true;
+  state.pending = true;
+  const answered: Done<pg.QueryResult<R>> = (error, result) => {
+    state.pending = false;
+    done(error, result);
+  };
   try {
-    if (isTextAndValues(config)) client.query<R>(config.text, config.values as unknown[], done);
-    else client.query<R>(config, done);
+    if (isTextAndValues(config)) client.query<R>(config.text, config.values as unknown[], answered);
+    else client.query<R>(config, answered);
   } catch (error) {
     // pg throws at once for a call it cannot take; the pool hands that error on.
-    done(error);
+    answered(error);
   }
 }
 

@@ -24,14 +24,8 @@ export interface MariadbChaosEngineOptions {
   pool?: Omit<MysqlPoolConfig, 'hosts' | 'host' | 'port' | 'uri'>;
 }
 
-/** Every wait bounded, as a production app configures it (see postgres-engine.ts). */
+/** A bounded wait for a primary, and no statement timeout (see postgres-engine.ts). */
 const POOL_DEFAULTS: MysqlPoolConfig = { failover: { waitForPrimaryMs: 20_000 } };
-/**
- * mysql2 has no pool-wide statement timeout, so each write carries its own: a write stuck on a hung
- * network or on a semi-sync acknowledgement that never comes must end (as `query_timeout` does on
- * PostgreSQL); 5 s is far above any healthy write, even at +400 ms per round trip.
- */
-const WRITE_TIMEOUT_MS = 5_000;
 
 /** One row per insert, `id` deliberately not unique: a write applied twice must show as two rows. */
 export const mariadbInsertWorkload: ChaosWorkload<FailoverMysqlPromisePool> = {
@@ -40,7 +34,7 @@ export const mariadbInsertWorkload: ChaosWorkload<FailoverMysqlPromisePool> = {
     await pool.query('CREATE TABLE chaos_writes (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id BIGINT NOT NULL)');
   },
   async write(pool, id) {
-    await pool.query({ sql: 'INSERT INTO chaos_writes (id) VALUES (?)', timeout: WRITE_TIMEOUT_MS }, [id]);
+    await pool.query('INSERT INTO chaos_writes (id) VALUES (?)', [id]);
   },
   idsSql: 'SELECT CAST(id AS CHAR) AS id FROM chaos_writes',
 };

@@ -10,17 +10,16 @@ import type { ChaosEngine, ChaosWorkload } from './types';
 export interface PgChaosEngineOptions {
   /** Passed to startPgCluster (binaries, tmpDir, server settings); replicas, replication and proxies are the suite's. */
   cluster?: Omit<PgClusterOptions, 'replicas' | 'replication' | 'synchronous' | 'proxies'>;
-  /** Pool options on top of the suite's defaults (a query timeout, a bounded wait for a primary). */
+  /** Pool options on top of the suite's defaults (a bounded wait for a primary). */
   pool?: Omit<PgPoolConfig, 'hosts' | 'host' | 'port' | 'connectionString'>;
 }
 
 /**
- * Every wait bounded, as a production app configures it: a write stuck on a hung network must end
- * (hangs are detected by timeouts only), and 5 s is far above any healthy write, even at +400 ms
- * per round trip.
+ * A bounded wait for a primary, and no statement timeout: a write stuck on a hung node or a
+ * partitioned network must end by the pool's own doing (failover.abandonAfterMs, and the check for
+ * connections an outage left dead), not by a timeout the app had to know about.
  */
 const POOL_DEFAULTS: PgPoolConfig = {
-  query_timeout: 5_000,
   failover: { waitForPrimaryMs: 20_000 },
 };
 

@@ -25,6 +25,8 @@ export interface Observed {
   /** Every node the pool wrote to, as sampled. */
   poolPrimaries: Set<string>;
   faultError?: string;
+  /** Writes still under way when the writers gave up waiting for them (see Writers.stop). */
+  hungAtStop: number;
 }
 
 export function toResult<Pool>(
@@ -62,7 +64,7 @@ export function toResult<Pool>(
     ...identity(spec, description),
     ...(observed.faultError ? { harnessError: observed.faultError } : {}),
     writes: { attempted: c.ops, ok: c.ok, fail: c.fail, unknown: c.unknown + c.pending },
-    hung: c.pending,
+    hung: Math.max(c.pending, observed.hungAtStop),
     lost: check.lost.length,
     duplicated: check.duplicates.length,
     failedButApplied: check.failedButApplied.length,

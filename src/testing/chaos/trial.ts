@@ -87,6 +87,7 @@ async function observe<Pool>(chaos: ChaosCluster<Pool>, spec: TrialSpec<Pool>): 
   let runAt = performance.now();
   let stoppedAt = runAt;
   let faultError: string | undefined;
+  let hungAtStop = 0;
   try {
     await spec.workload.setup(pool);
     writers = startWriters(pool, spec.workload, spec.writers);
@@ -114,7 +115,7 @@ async function observe<Pool>(chaos: ChaosCluster<Pool>, spec: TrialSpec<Pool>): 
   } finally {
     stoppedAt = performance.now();
     events.push({ at: stoppedAt, atMs: 0, label: 'no new writes', kind: 'other' });
-    await writers?.stop(HUNG_AFTER_MS);
+    hungAtStop = (await writers?.stop(HUNG_AFTER_MS)) ?? 0;
     clearInterval(sampler);
     const ended = await settlesWithin(chaos.endPool(pool), POOL_END_LIMIT_MS);
     if (!ended)
@@ -124,7 +125,7 @@ async function observe<Pool>(chaos: ChaosCluster<Pool>, spec: TrialSpec<Pool>): 
   // The fault's own first mark: a script may look around (which standby is synchronous?) first.
   const faultAt = events.find((event) => event.kind === 'fault')?.at ?? runAt;
   const endedAt = performance.now();
-  return { ops, events, faultAt, stoppedAt, endedAt, primaries, poolPrimaries, faultError };
+  return { ops, events, faultAt, stoppedAt, endedAt, primaries, poolPrimaries, faultError, hungAtStop };
 }
 
 /**

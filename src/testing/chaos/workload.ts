@@ -18,9 +18,10 @@ export interface Writers {
   readonly history: HistoryRecorder;
   /**
    * Stops issuing writes; resolves when every write under way has ended, or after `graceMs`:
-   * the writes still under way then are left without an outcome (hung).
+   * the writes still under way then are hung. Resolves with how many those are (what ends them
+   * later, such as closing the pool, does not make them any less hung).
    */
-  stop(graceMs: number): Promise<void>;
+  stop(graceMs: number): Promise<number>;
 }
 
 /** The class an error is counted under: its code, else its class name, with the message for plain Errors. */
@@ -72,6 +73,7 @@ export function startWriters<Pool>(
       running = false;
       await loop;
       await settlesWithin(Promise.all(inFlight), graceMs);
+      return inFlight.size;
     },
   };
 }

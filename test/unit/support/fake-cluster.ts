@@ -19,6 +19,8 @@ export interface FakeNodeState {
   identity: string;
   /** How many of the next probe connections fail as refused although the node is up (a flaky network). */
   flakyProbes: number;
+  /** The sessions (connection ids) the server says are running a statement. */
+  running: Set<number>;
 }
 
 /** An error a fake connection raises; `kind` is how the fake adapter classifies it. */
@@ -51,6 +53,7 @@ const fakeDialect: Dialect = {
   ...postgresDialect,
   createProber: () => async (run) => (await run('probe'))[0]?.probe as NodeProbe,
   classifyError: (error) => (error instanceof FakeError ? error.kind : 'application'),
+  runningSessionsSql: (ids) => `running ${ids.join(',')}`,
 };
 
 /**
@@ -76,6 +79,7 @@ export class FakeCluster implements Driver<FakeConnection> {
         generation: 1,
         identity: 'cluster-a',
         flakyProbes: 0,
+        running: new Set(),
         ...partial,
       });
     }
@@ -114,9 +118,13 @@ export class FakeCluster implements Driver<FakeConnection> {
     };
     return {
       ready: (flaky ? failed('down') : failed(node.state)) ?? Promise.resolve(),
-      run: (): Promise<readonly Row[]> => {
-        this.probes.push(address.name);
+      run: (sql: string): Promise<readonly Row[]> => {
         const now = this.node(address.name);
+        if (sql.startsWith('running ') && now.state === 'up') {
+          const asked = sql.slice('running '.length).split(',').map(Number);
+          return Promise.resolve(asked.filter((id) => now.running.has(id)).map((id) => ({ id })));
+        }
+        this.probes.push(address.name);
         if (now.state === 'down') return Promise.reject(new FakeError('connection-lost'));
         return failed(now.state) ?? Promise.resolve([{ probe: this.probeOf(now) }]);
       },
@@ -150,6 +158,14 @@ export class FakeCluster implements Driver<FakeConnection> {
     return this.node(connection.node).writable;
   }
 
+  sessionIdOf(connection: FakeConnection): number {
+    return connection.id;
+  }
+
+  destroy(connection: FakeConnection): void {
+    closeConnection(connection);
+  }
+
   /** As the drivers do: its socket is open and nothing said the session ended. */
   isAlive(connection: FakeConnection): boolean {
     return !connection.destroyed && connection.state.alive;
@@ -163,8 +179,25 @@ export class FakeCluster implements Driver<FakeConnection> {
     return Promise.resolve({ rows: [] });
   }
 
-  /** Runs a statement on `connection` as its node would now. */
+  /**
+   * Runs a statement on `connection` as its node would now, marking it pending meanwhile as the
+   * drivers do. On a hung node it waits until its connection is closed (its answer is lost, even
+   * once the node answers again).
+   */
   statement(connection: FakeConnection, kind: 'write' | 'read' = 'write'): Promise<string> {
+    const { state } = connection;
+    state.beginStatement(undefined, false);
+    state.sent = true;
+    state.pending = true;
+    const answered = this.answer(connection, kind);
+    answered.then(
+      () => (state.pending = false),
+      () => (state.pending = false),
+    );
+    return answered;
+  }
+
+  private answer(connection: FakeConnection, kind: 'write' | 'read'): Promise<string> {
     const node = this.node(connection.node);
     if (connection.destroyed) return Promise.reject(new FakeError('not-sent'));
     if (node.state === 'down') return Promise.reject(new FakeError('connection-lost'));
@@ -232,6 +265,10 @@ export class FakeNodePool implements NodePool<FakeConnection> {
 
   failQueued(): void {
     // Acquires here wait only on `gate`, which the tests open themselves.
+  }
+
+  connections(): Iterable<FakeConnection> {
+    return this.open;
   }
 
   retire(): void {
