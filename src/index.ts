@@ -33,6 +33,7 @@ export type {
   TransactionRetryEvent,
   TransactionRetryReason,
 } from './core/events';
+export { findFailoverError } from './core/find-error';
 export type { HostSpec } from './core/hosts';
 export type { ExclusionReason, NodeView, ReplicationLink } from './core/node';
 export type { FailoverOptions, MonitorOptions } from './core/options';

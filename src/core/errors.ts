@@ -8,16 +8,20 @@ import type { TransactionRetryReason } from './events';
 
 export type NodeRoleName = 'primary' | 'replica' | 'unknown';
 
-export type FailoverPoolErrorCode =
-  | 'CONFIG'
-  | 'NO_PRIMARY'
-  | 'WRITE_OUTCOME_UNKNOWN'
-  | 'SPLIT_BRAIN'
-  | 'CLUSTER_MISMATCH'
-  | 'NODE_UNAVAILABLE'
-  | 'POOL_ENDED'
-  | 'COMMIT_OUTCOME_UNKNOWN'
-  | 'TRANSACTION_ATTEMPTS_EXHAUSTED';
+/** Every `code` a FailoverPoolError may carry. */
+export const FAILOVER_POOL_ERROR_CODES = [
+  'CONFIG',
+  'NO_PRIMARY',
+  'WRITE_OUTCOME_UNKNOWN',
+  'SPLIT_BRAIN',
+  'CLUSTER_MISMATCH',
+  'NODE_UNAVAILABLE',
+  'POOL_ENDED',
+  'COMMIT_OUTCOME_UNKNOWN',
+  'TRANSACTION_ATTEMPTS_EXHAUSTED',
+] as const;
+
+export type FailoverPoolErrorCode = (typeof FAILOVER_POOL_ERROR_CODES)[number];
 
 /** Where an error happened, when it happened on a node. */
 export interface ErrorContext {

@@ -24,6 +24,19 @@ describe.each(engineFixtures())('pool on %s', (_name, fixture: EngineFixture) =>
   const poolOn = (cluster: TestCluster, options?: AppPoolOptions) =>
     started.pool(fixture.pool(cluster, options));
 
+  it("runs a checked-out connection's first BEGIN again when its connection is cut after sending it: BEGIN applies nothing", async () => {
+    const cluster = await start({ proxies: true });
+    const pool = poolOn(cluster);
+    const session = await pool.session();
+    const cut = cluster.proxy('node1').cutOn(/^BEGIN/i, { when: 'after', times: 1 });
+    await session.query('BEGIN'); // as TypeORM and Knex open a transaction on a client they took
+    await session.query('INSERT INTO writes VALUES (21)');
+    await session.query('COMMIT');
+    session.release();
+    expect(cut.cuts).toBe(1);
+    expect(await fixture.idsOn(cluster, 'node1')).toEqual(['21']);
+  });
+
   it('pins a session to its node: after a failover its next statement fails, it is destroyed, and a new one works', async () => {
     const cluster = await start();
     const pool = poolOn(cluster, { maxConnections: 4 });

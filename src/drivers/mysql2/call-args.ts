@@ -1,5 +1,6 @@
 import type mysql from 'mysql2';
 import { isReRunnable, type QueryFlags } from '../../core/query-flags';
+import { onlyStartsTransaction } from '../../core/transaction-start';
 
 /** mysql2's query options, with failover-pool's flags. */
 export type FailoverQueryOptions = mysql.QueryOptions & QueryFlags;
@@ -33,13 +34,14 @@ export function parseStatementCall(kind: 'query' | 'execute', args: readonly unk
   if (typeof first === 'string') {
     const options: mysql.QueryOptions = { sql: first };
     if (values !== undefined) options.values = values as mysql.QueryValues;
-    return { kind, options, reRunnable: false, callback: callback as ResultCallback | undefined };
+    const reRunnable = onlyStartsTransaction(first);
+    return { kind, options, reRunnable, callback: callback as ResultCallback | undefined };
   }
   if (typeof first !== 'object' || first === null || typeof (first as { sql?: unknown }).sql !== 'string') {
     throw new TypeError(`${kind}() needs the SQL text, or an options object with \`sql\``);
   }
   const { idempotent, readOnly, ...options } = first as FailoverQueryOptions;
-  const reRunnable = isReRunnable({ idempotent, readOnly });
+  const reRunnable = isReRunnable({ idempotent, readOnly }) || onlyStartsTransaction(options.sql);
   if (values !== undefined && (kind === 'query' || options.values === undefined)) {
     options.values = values as mysql.QueryValues;
   }

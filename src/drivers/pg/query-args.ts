@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isReRunnable, type QueryFlags } from '../../core/query-flags';
+import { onlyStartsTransaction } from '../../core/transaction-start';
 
 /** pg's query config, with failover-pool's flags. */
 export type FailoverQueryConfig<I = unknown[]> = pg.QueryConfig<I> & QueryFlags;
@@ -40,13 +41,16 @@ export function parseQueryCall(first: unknown, second?: unknown, third?: unknown
     throw new TypeError('Query values must be an array');
   }
   if (typeof first === 'string') {
-    return { config: values ? { text: first, values } : { text: first }, reRunnable: false, callback };
+    const config = values ? { text: first, values } : { text: first };
+    return { config, reRunnable: onlyStartsTransaction(first), callback };
   }
   if (typeof first !== 'object' || first === null) {
     throw new TypeError('Client was passed a null or undefined query');
   }
   const { idempotent, readOnly, ...config } = first as FailoverQueryConfig;
-  const reRunnable = isReRunnable({ idempotent, readOnly });
+  const reRunnable =
+    isReRunnable({ idempotent, readOnly }) ||
+    (typeof config.text === 'string' && onlyStartsTransaction(config.text));
   if (values) config.values = values;
   return { config, reRunnable, callback };
 }
