@@ -40,6 +40,8 @@ export class PinnedSession<Connection> {
     start: Pinned<Connection>,
     /** The driver's call for a new connection, for the messages (`pool.connect()`). */
     takeNew: string,
+    /** The first statement moved the session to a fresh connection (the facade moves the app's listeners). */
+    private readonly onMove?: (from: Connection, to: Connection) => void,
   ) {
     this.home = start;
     this.current = start;
@@ -109,6 +111,7 @@ export class PinnedSession<Connection> {
 
   private async runFirst<T>(operation: Operation, work: Work<Connection, T>): Promise<T> {
     let start = this.current as Pinned<Connection>;
+    const before = start.connection;
     this.current = undefined;
     const { engine } = this;
     if (engine.pinnedStatus(start.node.name) !== null || !engine.driver.isAlive(start.connection)) {
@@ -126,6 +129,7 @@ export class PinnedSession<Connection> {
           if (pinned) this.giveBack(pinned, error !== undefined);
         } else {
           this.current = pinned;
+          if (pinned && pinned.connection !== before) this.onMove?.(before, pinned.connection);
         }
         if (error !== undefined) reject(error);
         else resolve(result as T);

@@ -24,6 +24,28 @@ describe.each(pgFixtures().map((fixture) => [fixture.name, fixture] as const))(
     const holds = async (cluster: PgCluster, node: string, id: number) =>
       (await fixture.idsOn(cluster, node)).includes(String(id));
 
+    it("moves a client's first statement to a fresh connection although the app added listeners (as TypeORM does), and the listeners with it", async () => {
+      const cluster = await start({ proxies: true, replicas: 1 });
+      const pool = started.pool(createPgPool({ ...cluster.connectionOptions }));
+      const client = await pool.connect();
+      const errors: unknown[] = [];
+      const onError = (error: unknown) => errors.push(error);
+      client.on('error', onError);
+      const ours = client.listenerCount('error');
+      const cut = cluster.proxy('node1').cutOn(/^BEGIN/i, { when: 'after', times: 1 });
+      await client.query('BEGIN');
+      await client.query('INSERT INTO writes VALUES (31)');
+      await client.query('COMMIT');
+      expect(cut.cuts).toBe(1);
+      // On the connection the session moved to: the app's listener came along, and only once.
+      expect(client.listeners('error')).toContain(onError);
+      expect(client.listenerCount('error')).toBe(ours);
+      client.removeListener('error', onError);
+      expect(client.listeners('error')).not.toContain(onError);
+      client.release();
+      expect(await holds(cluster, 'node1', 31)).toBe(true);
+    });
+
     it('reports a commit that waited for its synchronous standby at shutdown as outcome-unknown, not re-run', async () => {
       const cluster = await start({ replication: 'sync' });
       const pool = started.pool(

@@ -2,6 +2,7 @@ import type mysql from 'mysql2';
 import type { PoolConnection as PromisePoolConnection } from 'mysql2/promise';
 import type { FailoverEngine, Pinned } from '../../core/engine';
 import { PinnedSession } from '../../core/pinned-session';
+import { CarriedListeners } from '../carried-listeners';
 import { parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver, emitError } from './carrier';
 import { closeSocket } from './connection-state';
@@ -13,20 +14,11 @@ type Connection = mysql.PoolConnection;
 /** mysql2's methods that run their SQL through `this.query`, so the rules below apply to them too. */
 const THROUGH_QUERY = new Set<PropertyKey>(['beginTransaction', 'commit', 'rollback']);
 
-/** Members through which an app changes the connection itself, which would not follow it to a new one. */
-const MUTATORS = new Set<PropertyKey>([
-  'on',
-  'once',
-  'addListener',
-  'prependListener',
-  'prependOnceListener',
-  'changeUser',
-  'prepare',
-  'unprepare',
-  'pause',
-  'resume',
-  'reset',
-]);
+/**
+ * Members through which an app changes the connection itself, which would not follow it to a new one
+ * (listeners do follow it: see CarriedListeners).
+ */
+const MUTATORS = new Set<PropertyKey>(['changeUser', 'prepare', 'unprepare', 'pause', 'resume', 'reset']);
 
 export interface PinContext {
   readonly engine: FailoverEngine<Connection>;
@@ -41,6 +33,8 @@ export interface PinContext {
 interface ConnectionFacade {
   readonly proxy: Connection;
   session: PinnedSession<Connection> | undefined;
+  /** The listeners the app added during this checkout, which follow its session. */
+  readonly listeners: CarriedListeners;
 }
 
 const FACADE = Symbol('failover-pool facade');
@@ -64,7 +58,10 @@ export function facadeOf(connection: Connection, context: PinContext): Connectio
  */
 export function pinConnection(start: Pinned<Connection>, context: PinContext): Connection {
   const facade = facadeStateOf(start.connection, context);
-  facade.session = new PinnedSession(context.engine, start, 'pool.getConnection()');
+  facade.listeners.clear();
+  facade.session = new PinnedSession(context.engine, start, 'pool.getConnection()', (from, to) =>
+    facade.listeners.move(from, to),
+  );
   return facade.proxy;
 }
 
@@ -179,6 +176,7 @@ function makeFacade(connection: Connection, context: PinContext): ConnectionFaca
 
   const facade: ConnectionFacade = {
     session: undefined,
+    listeners: new CarriedListeners(),
     proxy: new Proxy(connection, {
       get(_target, property) {
         if (overrides.has(property)) return overrides.get(property);
@@ -189,6 +187,9 @@ function makeFacade(connection: Connection, context: PinContext): ConnectionFaca
         const session = facade.session;
         if (session && MUTATORS.has(property)) session.touch();
         const target = session?.connection ?? connection;
+        if (session && typeof property === 'string' && CarriedListeners.handles(property)) {
+          return facade.listeners.wrap(target, property, facade.proxy);
+        }
         const value: unknown = Reflect.get(target, property, target);
         if (typeof value !== 'function') return value;
         return value.bind(THROUGH_QUERY.has(property) ? facade.proxy : target);

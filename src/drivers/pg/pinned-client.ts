@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { FailoverEngine, Pinned } from '../../core/engine';
 import { PinnedSession } from '../../core/pinned-session';
+import { CarriedListeners } from '../carried-listeners';
 import { trackingOf } from './client-class';
 import { parseQueryCall, settleCallback } from './query-args';
 import { sendStatement } from './statement';
@@ -17,6 +18,8 @@ export interface ClientFacade {
   readonly proxy: pg.PoolClient;
   /** The checkout under way, while the app holds the client. */
   session: PinnedSession<pg.PoolClient> | undefined;
+  /** The listeners the app added during this checkout, which follow its session. */
+  readonly listeners: CarriedListeners;
 }
 
 /** The object the app gets for `client` (made on first use, then always the same). */
@@ -30,7 +33,10 @@ export function pinClient(
   start: Pinned<pg.PoolClient>,
 ): pg.PoolClient {
   const facade = facadeStateOf(start.connection);
-  facade.session = new PinnedSession(engine, start, 'pool.connect()');
+  facade.listeners.clear();
+  facade.session = new PinnedSession(engine, start, 'pool.connect()', (from, to) =>
+    facade.listeners.move(from, to),
+  );
   return facade.proxy;
 }
 
@@ -84,12 +90,16 @@ function makeFacade(client: pg.PoolClient): ClientFacade {
 
   const facade: ClientFacade = {
     session: undefined,
+    listeners: new CarriedListeners(),
     proxy: new Proxy(client, {
       get(_target, property) {
         if (property === 'query') return query;
         if (property === 'release') return release;
         const session = facade.session;
         const target = session?.connection ?? client;
+        if (session && typeof property === 'string' && CarriedListeners.handles(property)) {
+          return facade.listeners.wrap(target, property, facade.proxy);
+        }
         // Listeners or settings the app puts on this connection would not follow it to a new one.
         if (session && typeof property === 'string' && MUTATORS.has(property)) session.touch();
         const value: unknown = Reflect.get(target, property, target);
@@ -100,16 +110,8 @@ function makeFacade(client: pg.PoolClient): ClientFacade {
   return facade;
 }
 
-/** Client members through which an app changes the connection itself, not just runs statements on it. */
-const MUTATORS = new Set([
-  'on',
-  'once',
-  'addListener',
-  'prependListener',
-  'prependOnceListener',
-  'setTypeParser',
-  'copyFrom',
-  'copyTo',
-  'pauseDrain',
-  'resumeDrain',
-]);
+/**
+ * Client members through which an app changes the connection itself, not just runs statements on
+ * it (listeners are not among them: they follow the session, see CarriedListeners).
+ */
+const MUTATORS = new Set(['setTypeParser', 'copyFrom', 'copyTo', 'pauseDrain', 'resumeDrain']);
