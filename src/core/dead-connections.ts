@@ -92,10 +92,23 @@ export class DeadConnections<Connection> {
   /** The sessions among `ids` the server runs a statement for, asked on a new connection; undefined if it cannot be asked. */
   private async runningSessions(node: NodeAddress, ids: number[]): Promise<Set<number> | undefined> {
     const session = this.driver.openProbeSession(node);
-    const cancel = this.clock.setTimer(() => session.destroy(), this.timeoutMs, false);
+    let cancel = (): void => undefined;
+    // Bounded whatever the driver does with a destroyed session's pending connect.
+    const timedOut = new Promise<never>((_, reject) => {
+      cancel = this.clock.setTimer(
+        () => {
+          session.destroy();
+          reject(new Error(`no answer within ${this.timeoutMs} ms (monitor.timeoutMs)`));
+        },
+        this.timeoutMs,
+        false,
+      );
+    });
     try {
-      await session.ready;
-      const rows = await session.run(this.driver.dialect.runningSessionsSql(ids));
+      const rows = await Promise.race([
+        session.ready.then(() => session.run(this.driver.dialect.runningSessionsSql(ids))),
+        timedOut,
+      ]);
       return new Set(rows.map((row) => Number(row.id)));
     } catch (error) {
       debug('could not ask %s which sessions run: %s', node.name, (error as Error).message);

@@ -38,11 +38,15 @@ export interface NodePool<Connection> {
 
 /**
  * An acquire that was under way (opening a connection, or queued for a free one) when its node was
- * retired. Nothing was sent: the engine re-runs it on the current primary.
+ * retired (another node became primary, or the node was abandoned). Nothing was sent: the engine
+ * re-runs it on the current primary.
  */
 export class NodeRetiredError extends Error {
   constructor(node: string) {
-    super(`${node} was retired (another node is primary) while a connection to it was being taken`);
+    super(
+      `${node} was retired (another node is primary, or it stopped answering: failover.abandonAfterMs) ` +
+        'while a connection to it was being taken',
+    );
     this.name = 'NodeRetiredError';
   }
 }

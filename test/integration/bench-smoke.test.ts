@@ -92,6 +92,16 @@ describe('benchmark scripts (smoke)', () => {
     expect(readFileSync(join(out, 'bench-report.html'), 'utf8')).toContain('<svg');
   });
 
+  it('bench:hung --smoke runs its frozen-primary trials on each engine and prints their table', {
+    timeout: 300_000,
+  }, async () => {
+    const { code, output } = await runScript('bench/hung-node.ts');
+    expect(code, output).toBe(0);
+    expect(output).toContain('longest, abandonment off');
+    const rows = output.split('\n').filter((line) => /^(PostgreSQL|MariaDB) +1 +\d+ ms/.test(line));
+    expect(rows).toHaveLength(engines.length);
+  });
+
   it('bench:overhead --smoke compares the pools on every workload of each engine and reports it', {
     timeout: 300_000,
   }, async () => {
