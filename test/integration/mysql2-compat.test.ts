@@ -5,7 +5,7 @@ import type mysql from 'mysql2';
 import rawMysql from 'mysql2';
 import type { FieldPacket, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { createMysqlPool } from '../../src/drivers/mysql2';
+import { createMysqlPool, createMysqlPromisePool } from '../../src/drivers/mysql2';
 import type { MariadbCluster } from '../../src/testing';
 import { mariadbFixture, mariadbUnavailable } from './support/mariadb-fixture';
 import {
@@ -172,6 +172,18 @@ describe.skipIf(mariadbUnavailable() !== undefined)('the mysql2 pool as a drop-i
     for await (const row of db.selectFrom('writes').select('id').where('id', '<', 0).orderBy('id').stream())
       streamed.push(Number(row.id));
     expect(streamed).toEqual([-3, -2, -1]);
+  });
+
+  it('Kysely on the promise pool: its callback calls are answered (mysql2 own promise pool would hang)', async () => {
+    const cluster = started.cluster(await mariadbFixture.start({ writesTable: true }));
+    const pool = createMysqlPromisePool({ ...cluster.connectionOptions });
+    const db = new Kysely<WritesDatabase>({ dialect: new MysqlDialect({ pool }) });
+    const orm = kyselyWrites(db);
+    await orm.insert(-1);
+    await orm.insertInTransaction([-2, -3]);
+    expect(await orm.negativeIds()).toEqual([-3, -2, -1]);
+    await db.destroy(); // end(callback): it ends the pool
+    await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: 'POOL_ENDED' });
   });
 
   it('Drizzle (mysql2) queries, transactions, and a switchover with no error', async () => {

@@ -8,6 +8,8 @@ import { FailoverMysqlPool } from './pool';
 import type { FailoverMysqlPromisePool } from './promise-pool';
 
 export type { FailoverQueryOptions } from './call-args';
+export type { FollowingMysqlConnection } from './following-connection';
+export { createMysql2Module, type Mysql2Module } from './module';
 export type { MysqlPoolConfig } from './options';
 export type { MysqlPoolEvents, MysqlPoolSettings } from './pool';
 export { FailoverMysqlPool } from './pool';

@@ -4,6 +4,7 @@ import mysql from 'mysql2';
 import type { FailoverEngine } from '../../core/engine';
 import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
+import { followingSessionBase } from '../../core/following-session';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys } from '../../core/transaction-options';
@@ -12,6 +13,7 @@ import type { Done } from '../../core/work';
 import { type FailoverQueryOptions, parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver } from './carrier';
 import { CLOSED, Mysql2Driver } from './driver';
+import type { MysqlFollowingBase } from './following-connection';
 import type { MysqlPoolEventSink } from './node-pool';
 import { hideSecrets, type MysqlPoolConfig, resolveMysqlConfig } from './options';
 import { facadeOf, type PinContext, pinConnection } from './pinned-connection';
@@ -76,6 +78,7 @@ export class FailoverMysqlPool extends EventEmitter {
   private readonly transactions: TransactionRunner<mysql.PoolConnection, MysqlTransaction>;
   /** mysql2's `multipleStatements`: a statement's text may then hold several. */
   private readonly multipleStatements: boolean;
+  private readonly maxAttempts: number;
   /** `namedPlaceholders` as the node pools were made with it. */
   private readonly namedPlaceholders: boolean | undefined;
   /** What every connection the app holds needs of this pool (pinned-connection.ts). */
@@ -87,6 +90,7 @@ export class FailoverMysqlPool extends EventEmitter {
     const resolved: ResolvedPoolConfig<mysql.PoolOptions> = resolveMysqlConfig(config);
     this.config = poolSettings(resolved);
     this.multipleStatements = resolved.shared.multipleStatements === true;
+    this.maxAttempts = resolved.failover.maxAttempts;
     this.namedPlaceholders = this.config.connectionConfig.namedPlaceholders;
     debug('pool over %s', resolved.nodes.map((n) => n.name).join(', '));
     const driver = new Mysql2Driver(resolved, this.poolEventSink(), () => this.config);
@@ -197,6 +201,17 @@ export class FailoverMysqlPool extends EventEmitter {
   /** mysql2's PromisePool around this pool (a new one per call, as mysql2 does). */
   promise(promiseImpl?: PromiseConstructor): FailoverMysqlPromisePool {
     return createPromisePool(this, promiseImpl, this.transactions);
+  }
+
+  /** What the single connections of `createMysql2Module` run on (following-connection.ts). */
+  [followingSessionBase](): MysqlFollowingBase {
+    if (this.ending) throw new PoolEndedError(CLOSED);
+    return {
+      engine: this.engine,
+      maxAttempts: this.maxAttempts,
+      multipleStatements: this.multipleStatements,
+      connectionConfig: this.config.connectionConfig,
+    };
   }
 
   private start(call: StatementCall): mysql.Query {

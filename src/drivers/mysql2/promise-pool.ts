@@ -59,8 +59,34 @@ export function createPromisePool(
       transactions.run(fn, options),
     ),
     idempotency: own(core.idempotency),
+    getConnection: own(
+      callbackTolerant(promisePool.getConnection, (callback) => core.getConnection(callback)),
+    ),
+    end: own(callbackTolerant(promisePool.end, (callback) => core.end(callback))),
   });
   return promisePool as unknown as FailoverMysqlPromisePool;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a callback of any shape, handed on as the caller gave it.
+type NodeCallback = (...args: any[]) => unknown;
+
+/**
+ * mysql2/promise's method, unless it is given a callback: libraries written for the callback pool
+ * (Kysely's MysqlDialect calls `getConnection(cb)` and `end(cb)`) would wait forever on mysql2's
+ * promise pool, which ignores the callback. Given one, the callback pool underneath answers it.
+ */
+function callbackTolerant(
+  promiseMethod: (...args: never[]) => unknown,
+  withCallback: (callback: NodeCallback) => void,
+): (...args: unknown[]) => unknown {
+  return function (this: unknown, ...args: unknown[]) {
+    const callback = args[0];
+    if (typeof callback === 'function') {
+      withCallback(callback as NodeCallback);
+      return undefined;
+    }
+    return (promiseMethod as unknown as (...a: unknown[]) => unknown).apply(this, args);
+  };
 }
 
 /**

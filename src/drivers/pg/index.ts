@@ -5,6 +5,8 @@
 import type { PgPoolConfig } from './options';
 import { FailoverPgPool } from './pool';
 
+export type { FollowingPgClient } from './following-client';
+export { createPgModule, type PgModule } from './module';
 export type { PgPoolConfig } from './options';
 export type { PgPoolEvents } from './pool';
 export { FailoverPgPool } from './pool';

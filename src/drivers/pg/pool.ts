@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { FailoverEngine } from '../../core/engine';
 import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
+import { type FollowingSessionBase, followingSessionBase } from '../../core/following-session';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
@@ -95,6 +96,7 @@ export class FailoverPgPool extends pg.Pool {
   private readonly engine: FailoverEngine<pg.PoolClient>;
   private readonly driver: PgDriver;
   private readonly transactions: TransactionRunner<pg.PoolClient, PgTransaction>;
+  private readonly maxAttempts: number;
 
   constructor(config: PgPoolConfig) {
     const resolved: ResolvedPoolConfig<pg.PoolConfig> = resolvePgConfig(config);
@@ -108,6 +110,7 @@ export class FailoverPgPool extends pg.Pool {
     });
     this.engine = core.engine;
     this.transactions = core.transactions;
+    this.maxAttempts = resolved.failover.maxAttempts;
     this.idempotency = { purge: (options) => this.whileOpen(() => this.transactions.purge(options)) };
   }
 
@@ -219,6 +222,12 @@ export class FailoverPgPool extends pg.Pool {
     if (!callback) return ended;
     ended.then(() => process.nextTick(callback));
     return undefined;
+  }
+
+  /** What the single connections of `createPgModule` run on (following-client.ts). */
+  [followingSessionBase](): FollowingSessionBase<pg.PoolClient> {
+    if (this.ending) throw new PoolEndedError(ENDED);
+    return { engine: this.engine, maxAttempts: this.maxAttempts };
   }
 
   private whileOpen<T>(work: () => Promise<T>): Promise<T> {

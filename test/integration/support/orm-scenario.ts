@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { DataTypes, type Model, type ModelStatic, Op, type Sequelize } from 'sequelize';
+import { type DataSource, EntitySchema, LessThan } from 'typeorm';
 import { expect } from 'vitest';
 import type { TestCluster } from '../../../src/testing';
 import type { EngineFixture } from './engine-fixture';
@@ -84,4 +86,51 @@ export async function ormAcrossSwitchover(
   expect(result.lost).toEqual([]);
   expect(result.duplicates).toEqual([]);
   expect(errors.filter((code) => !fixture.switchoverErrors.includes(code))).toEqual([]);
+}
+
+/** TypeORM on a DataSource of any type: `entity` is the `writes` table as an EntitySchema. */
+export function typeormWrites(dataSource: DataSource, entity: EntitySchema<{ id: number }>): OrmWrites {
+  const writes = dataSource.getRepository(entity);
+  return {
+    insert: (id) => writes.insert({ id }),
+    insertInTransaction: (ids) =>
+      dataSource.transaction(async (manager) => {
+        for (const id of ids) await manager.getRepository(entity).insert({ id });
+      }),
+    negativeIds: async () =>
+      (await writes.find({ where: { id: LessThan(0) }, order: { id: 'ASC' } })).map((row) => Number(row.id)),
+  };
+}
+
+/** Sequelize with any dialect: `model` is the `writes` table. */
+export function sequelizeWrites(sequelize: Sequelize, model: ModelStatic<Model>): OrmWrites {
+  return {
+    insert: (id) => model.create({ id }),
+    insertInTransaction: (ids) =>
+      sequelize.transaction(async (transaction) => {
+        for (const id of ids) await model.create({ id }, { transaction });
+      }),
+    negativeIds: async () =>
+      (await model.findAll({ where: { id: { [Op.lt]: 0 } }, order: [['id', 'ASC']] })).map((row) =>
+        Number(row.get('id')),
+      ),
+  };
+}
+
+/** The `writes` table as TypeORM's EntitySchema. */
+export const typeormWritesEntity = new EntitySchema<{ id: number }>({
+  name: 'writes',
+  columns: { id: { type: 'bigint', primary: true } },
+});
+
+/** The `writes` table as a Sequelize model of `sequelize`. */
+export function sequelizeWritesModel(sequelize: Sequelize): ModelStatic<Model> {
+  return sequelize.define(
+    'writes',
+    { id: { type: DataTypes.BIGINT, primaryKey: true } },
+    {
+      tableName: 'writes',
+      timestamps: false,
+    },
+  );
 }

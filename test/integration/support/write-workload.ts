@@ -1,3 +1,4 @@
+import { findFailoverError } from '../../../src/core/find-error';
 import { createHistory, type HistoryRecorder } from '../../../src/testing/history';
 import { settled } from './wait';
 
@@ -41,7 +42,7 @@ export function startWrites(
       const counts = new Map<string, number>();
       for (const { error } of history.ops()) {
         if (error === undefined) continue;
-        const name = (error as { code?: string }).code ?? 'other';
+        const name = findFailoverError(error)?.code ?? (error as { code?: string }).code ?? 'other';
         counts.set(name, (counts.get(name) ?? 0) + 1);
       }
       return counts;

@@ -1,0 +1,181 @@
+import 'reflect-metadata';
+import { Sequelize } from 'sequelize';
+import { DataSource } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { createMysql2Module } from '../../src/drivers/mysql2';
+import { createPgModule } from '../../src/drivers/pg';
+import type { TestCluster } from '../../src/testing';
+import type { EngineFixture } from './support/engine-fixture';
+import { oneFixturePerEngine } from './support/fixtures';
+import {
+  ormAcrossSwitchover,
+  sequelizeWrites,
+  sequelizeWritesModel,
+  typeormWrites,
+  typeormWritesEntity,
+} from './support/orm-scenario';
+import { endedAfterEach } from './support/resources';
+
+/**
+ * The driver modules (`createPgModule`, `createMysql2Module`) stand in for `pg` / `mysql2` where an
+ * ORM loads the driver itself: TypeORM's `driver` takes the module's pool; Sequelize's `dialectModule`
+ * opens single connections (`new Client`, `createConnection`) and pools them itself, and those must
+ * follow the primary: settings given again on the new primary, a transaction never split over nodes.
+ */
+
+type Row = Record<string, unknown>;
+
+/** One single connection of a module, as the tests drive it on either engine. */
+interface Single {
+  query(sql: string): Promise<Row[]>;
+  end(): Promise<void>;
+}
+
+interface EngineSql {
+  readonly dialect: 'postgres' | 'mysql';
+  readonly setZone: string;
+  readonly zone: string;
+  readonly port: string;
+  readonly zoneValue: string;
+  readonly insert: (id: number) => string;
+}
+
+const SQL: Record<EngineFixture['engine'], EngineSql> = {
+  postgresql: {
+    dialect: 'postgres',
+    setZone: "SET TIME ZONE 'Asia/Tokyo'",
+    zone: 'SELECT current_setting($$TimeZone$$) AS zone',
+    port: 'SELECT inet_server_port() AS port',
+    zoneValue: 'Asia/Tokyo',
+    insert: (id) => `INSERT INTO writes(id) VALUES (${id})`,
+  },
+  mariadb: {
+    dialect: 'mysql',
+    setZone: "SET time_zone = '+09:00'",
+    zone: 'SELECT @@session.time_zone AS zone',
+    port: 'SELECT @@port AS port',
+    zoneValue: '+09:00',
+    insert: (id) => `INSERT INTO writes(id) VALUES (${id})`,
+  },
+};
+
+function credentials(cluster: TestCluster) {
+  const options = cluster.connectionOptions as {
+    hosts: string[];
+    user: string;
+    password: string;
+    database: string;
+  };
+  return options;
+}
+
+/** The engine's driver module on the cluster's nodes, and a single connection of it. */
+function moduleOn(fixture: EngineFixture, cluster: TestCluster) {
+  const { hosts, user, password, database } = credentials(cluster);
+  if (fixture.engine === 'postgresql') {
+    const module = createPgModule({ hosts });
+    const single = async (): Promise<Single> => {
+      const client = new module.Client({ user, password, database });
+      await client.connect();
+      return {
+        query: async (sql) => ((await client.query(sql)) as { rows: Row[] }).rows,
+        end: () => client.end(),
+      };
+    };
+    return { module, single };
+  }
+  const module = createMysql2Module({ hosts });
+  const single = async (): Promise<Single> => {
+    const connection = module.createConnection({ user, password, database });
+    await new Promise<void>((resolve, reject) => {
+      connection.once('connect', () => resolve());
+      connection.once('error', reject);
+    });
+    const promised = connection.promise();
+    return {
+      query: async (sql) => (await promised.query(sql))[0] as Row[],
+      end: () => new Promise((resolve) => connection.end(() => resolve())),
+    };
+  };
+  return { module, single };
+}
+
+describe.each(oneFixturePerEngine())('ORMs through the driver modules (%s)', (_name, fixture) => {
+  const started = endedAfterEach();
+  const sql = SQL[fixture.engine];
+
+  it('TypeORM (driver: the module) queries, transactions, and a switchover with no error', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true }));
+    const { module } = moduleOn(fixture, cluster);
+    const { user, password, database } = credentials(cluster);
+    const dataSource = new DataSource({
+      type: sql.dialect,
+      driver: module,
+      username: user,
+      password,
+      database,
+      entities: [typeormWritesEntity],
+    });
+    await dataSource.initialize();
+    started.ends(async () => {
+      await dataSource.destroy();
+      await module.end();
+    });
+    expect(module.pools).toHaveLength(1); // TypeORM's pool, over every node
+    expect(module.pools[0]?.topology().nodes).toHaveLength(cluster.nodes.length);
+    await ormAcrossSwitchover('TypeORM', typeormWrites(dataSource, typeormWritesEntity), fixture, cluster);
+  });
+
+  it('Sequelize (dialectModule: the module) queries, transactions, and a switchover with no error', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true }));
+    const { module } = moduleOn(fixture, cluster);
+    const { user, password, database } = credentials(cluster);
+    const sequelize = new Sequelize(database, user, password, {
+      dialect: sql.dialect,
+      dialectModule: module,
+      logging: false,
+    });
+    started.ends(async () => {
+      await sequelize.close();
+      await module.end();
+    });
+    const writes = sequelizeWritesModel(sequelize);
+    await ormAcrossSwitchover('Sequelize', sequelizeWrites(sequelize, writes), fixture, cluster);
+  });
+
+  it('a single connection follows the primary with its session settings', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true }));
+    const { module, single } = moduleOn(fixture, cluster);
+    started.ends(() => module.end());
+    const connection = await single();
+    await connection.query(sql.setZone);
+    const portOf = async () => Number((await connection.query(sql.port))[0]?.port);
+    expect(await portOf()).toBe(cluster.node('node1').port);
+    await cluster.switchover('node2');
+    // The same connection object, now on node2, with the time zone the app set on node1.
+    expect((await connection.query(sql.zone))[0]?.zone).toBe(sql.zoneValue);
+    expect(await portOf()).toBe(cluster.node('node2').port);
+    await connection.query(sql.insert(-1));
+    expect(await fixture.idsOn(cluster, 'node2')).toContain('-1');
+    await connection.end();
+  });
+
+  it('a transaction whose node is lost refuses every statement until ROLLBACK, then the connection follows', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true }));
+    const { module, single } = moduleOn(fixture, cluster);
+    started.ends(() => module.end());
+    const connection = await single();
+    await connection.query('BEGIN');
+    await connection.query(sql.insert(-10));
+    await cluster.switchover('node2');
+    // The transaction was on node1: its next statement fails, and so does every later one, so that
+    // none runs outside the transaction on node2.
+    await expect(connection.query(sql.insert(-11))).rejects.toMatchObject({ code: 'NODE_UNAVAILABLE' });
+    await expect(connection.query(sql.insert(-12))).rejects.toThrow(/end the transaction with ROLLBACK/);
+    await connection.query('ROLLBACK');
+    await connection.query(sql.insert(-13));
+    const ids = await fixture.idsOn(cluster, 'node2');
+    expect(ids.filter((id) => Number(id) < 0)).toEqual(['-13']);
+    await connection.end();
+  });
+});
