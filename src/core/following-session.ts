@@ -125,7 +125,7 @@ export class FollowingSession<Connection> {
         throw error;
       }
       try {
-        const result = await session.run(operation, work);
+        const result = await session.run(operation, work, kind === 'begin' || kind === 'setting');
         this.afterSuccess(kind, sql, session);
         return result;
       } catch (error) {
@@ -214,7 +214,7 @@ export class FollowingSession<Connection> {
     this.options.onConnection?.(start.connection, undefined);
     for (const sql of this.settings) {
       try {
-        await session.run({ reRunnable: true }, this.options.replay(sql));
+        await session.run({ reRunnable: true }, this.options.replay(sql), true);
       } catch (error) {
         this.detach(true, start.node);
         throw error;

@@ -1,4 +1,5 @@
 import type { FailoverEngine, Pinned } from './engine';
+import { NodeUnavailableError } from './errors';
 import type { NodeView } from './node';
 import { PinnedErrors } from './pinned';
 import { endedByServer, type Operation } from './retry';
@@ -11,6 +12,11 @@ import { type Done, promiseOf, type Work } from './work';
  * - its first statement gets the pool's re-run rules, moving to a fresh connection if need be:
  *   nothing of the session can be lost by that, and libraries such as Kysely take a connection per
  *   query. Statements issued while it runs wait for it, in order, as the driver would queue them;
+ * - while every statement so far only set the session up (SET, BEGIN: ORMs open a transaction on a
+ *   connection they just took), a statement that certainly did not run on its node (the node is
+ *   gone or read-only, as after a switchover the monitor has not seen yet) moves to a fresh
+ *   connection too, where the setup statements are run again first: nothing was applied, and the
+ *   transaction had seen nothing yet;
  * - after that nothing is re-run (the app may be inside a transaction), but a statement fails with
  *   NodeUnavailableError once the node is down, demoted or superseded, instead of running on a node
  *   that is no longer the primary; a failure that says the node is gone is reported to the monitor
@@ -24,6 +30,12 @@ export class PinnedSession<Connection> {
   readonly home: Pinned<Connection>;
   /** Nothing ran on it yet and the app attached nothing to it: it may still move to a fresh connection. */
   private pristine = true;
+  /**
+   * The statements run so far, while every one only set the session up (`setsUp`): a fresh
+   * connection is given them again before a statement moves there. Undefined once anything else
+   * ran, or the app changed the connection.
+   */
+  private setup: Work<Connection, unknown>[] | undefined = [];
   private released = false;
   /**
    * Statements issued and not settled yet. One runs at a time, in the order they were issued, as
@@ -65,14 +77,33 @@ export class PinnedSession<Connection> {
   /** The app changed the connection itself (a listener, a setting), which would not follow a move. */
   touch(): void {
     this.pristine = false;
+    this.setup = undefined;
   }
 
-  /** Runs one statement under the rules above; `work` gets the connection to run it on. */
-  run<T>(operation: Operation, work: Work<Connection, T>): Promise<T> {
+  /**
+   * Runs one statement under the rules above; `work` gets the connection to run it on. `setsUp`:
+   * the statement only sets the session up (a SET of a session setting, a bare BEGIN), so that a
+   * fresh connection can be given it again.
+   */
+  run<T>(operation: Operation, work: Work<Connection, T>, setsUp = false): Promise<T> {
     const first = this.pristine;
     this.pristine = false;
-    const go = (): Promise<T> =>
-      first ? this.runFirst(operation, work) : promiseOf<T>((done) => this.runLater(operation, work, done));
+    const go = (): Promise<T> => {
+      const result = first
+        ? this.runFirst(operation, work)
+        : promiseOf<T>((done) => this.runLater(operation, work, done));
+      return result.then(
+        (value) => {
+          if (setsUp) this.setup?.push(work);
+          else this.setup = undefined;
+          return value;
+        },
+        (error: unknown) => {
+          this.setup = undefined;
+          throw error;
+        },
+      );
+    };
     const result = this.pending === 0 ? go() : this.tail.then(go, go);
     this.pending++;
     const settled = () => {
@@ -88,6 +119,7 @@ export class PinnedSession<Connection> {
    */
   take(): Connection {
     this.pristine = false;
+    this.setup = undefined;
     const refusal = this.refusal();
     if (refusal) throw refusal;
     return (this.current as Pinned<Connection>).connection;
@@ -122,32 +154,88 @@ export class PinnedSession<Connection> {
         throw this.errors(start.node).refusal('connection-lost');
       }
     }
-    return new Promise<T>((resolve, reject) => {
-      engine.sendPinned(operation, start, work, (error, result, pinned) => {
-        if (this.released) {
-          // Released while its first statement ran: the connection it ended on goes back now.
-          if (pinned) this.giveBack(pinned, error !== undefined);
-        } else {
-          this.current = pinned;
-          if (pinned && pinned.connection !== before) this.onMove?.(before, pinned.connection);
-        }
-        if (error !== undefined) reject(error);
-        else resolve(result as T);
-      });
+    return promiseOf<T>((done) => this.sendFrom(before, operation, start, work, done));
+  }
+
+  /**
+   * Runs `work` on `start` under the engine's re-run rules (it may end on yet another connection),
+   * and makes the connection it ended on the session's; `before` is the one the app had.
+   */
+  private sendFrom<T>(
+    before: Connection,
+    operation: Operation,
+    start: Pinned<Connection>,
+    work: Work<Connection, T>,
+    done: Done<T>,
+  ): void {
+    this.engine.sendPinned(operation, start, work, (error, result, pinned) => {
+      if (this.released) {
+        // Released while the statement ran: the connection it ended on goes back now.
+        if (pinned) this.giveBack(pinned, error !== undefined);
+      } else {
+        this.current = pinned;
+        if (pinned && pinned.connection !== before) this.onMove?.(before, pinned.connection);
+      }
+      done(error, result as T);
     });
   }
 
   private runLater<T>(operation: Operation, work: Work<Connection, T>, done: Done<T>): void {
+    // Only setup ran so far: a statement that did not run may still move, its setup with it.
+    const setup = this.setup?.length ? this.setup : undefined;
     const refusal = this.refusal();
     if (refusal) {
-      done(refusal);
+      if (setup && this.current) this.moveWithSetup(setup, operation, work, done);
+      else done(refusal);
       return;
     }
     const pinned = this.current as Pinned<Connection>;
     work(pinned.connection, pinned.node, (error, result) => {
       if (!error) return done(undefined, result);
-      this.explain(pinned, error, operation.reRunnable).then(done, done);
+      this.explain(pinned, error, operation.reRunnable).then((explained) => {
+        if (setup && explained instanceof NodeUnavailableError && !this.released)
+          this.moveWithSetup(setup, operation, work, done);
+        else done(explained);
+      }, done);
     });
+  }
+
+  /**
+   * Moves the session to a fresh connection to the current primary, runs `setup` there again, then
+   * `work`, all under the re-run rules of a first statement.
+   */
+  private moveWithSetup<T>(
+    setup: readonly Work<Connection, unknown>[],
+    operation: Operation,
+    work: Work<Connection, T>,
+    done: Done<T>,
+  ): void {
+    const from = this.current as Pinned<Connection>;
+    this.current = undefined;
+    const { engine } = this;
+    engine.release(from.node, from.connection, true);
+    const again: Work<Connection, T> = (connection, node, finish) => {
+      let step = 0;
+      const next = (error?: unknown): void => {
+        const statement = setup[step++];
+        // pg answers success with a null error.
+        if (error) finish(error);
+        else if (statement) statement(connection, node, (e) => next(e));
+        else work(connection, node, finish);
+      };
+      next();
+    };
+    engine.acquire(from.node).then(
+      (start) => {
+        if (this.released) {
+          this.giveBack(start, false);
+          done(this.errors(start.node).refusal('connection-lost'));
+          return;
+        }
+        this.sendFrom(from.connection, operation, start, again, done);
+      },
+      (error: unknown) => done(error),
+    );
   }
 
   /**

@@ -22,9 +22,12 @@ const ROLLBACK = /^(?:ROLLBACK|ABORT)(?:\s+(?:WORK|TRANSACTION))?$/i;
 const SETTING =
   /^SET\s+(?!(?:LOCAL|TRANSACTION|CONSTRAINTS|GLOBAL|PERSIST|PERSIST_ONLY)\b|@@(?:GLOBAL|PERSIST))/i;
 
+/** The words such a statement starts with: one anchored test turns every other statement away. */
+const FIRST_WORD = /^\s*(?:BEGIN|START|SET|COMMIT|END|ROLLBACK|ABORT)\b/i;
+
 /** The kind of `sql` (a whole statement text, as the app sent it). */
 export function sessionStatementKind(sql: string | undefined): SessionStatementKind {
-  if (sql === undefined || sql.length > MAX_LENGTH) return 'other';
+  if (sql === undefined || sql.length > MAX_LENGTH || !FIRST_WORD.test(sql)) return 'other';
   if (onlyStartsTransaction(sql)) return 'begin';
   const parts = statementsOf(sql);
   if (parts.length === 1) {
@@ -46,4 +49,13 @@ function statementsOf(sql: string): string[] {
     .split(';')
     .map((part) => part.trim())
     .filter((part) => part !== '');
+}
+
+/**
+ * Whether `sql` only sets the session up (a session setting, a bare BEGIN): a fresh connection can
+ * be given it again before the statements that follow (core/pinned-session.ts).
+ */
+export function setsUpSession(sql: string | undefined): boolean {
+  const kind = sessionStatementKind(sql);
+  return kind === 'begin' || kind === 'setting';
 }

@@ -65,6 +65,21 @@ describe.each(engineFixtures())('pool on %s', (_name, fixture: EngineFixture) =>
     expect(await fixture.idsOn(cluster, 'node2')).toContain('2');
   });
 
+  it('moves a session whose only statement was BEGIN to the new primary when a switchover lands before its first write', async () => {
+    const cluster = await start();
+    const pool = poolOn(cluster);
+    const session = await pool.session();
+    await session.begin(); // as ORMs open a transaction on a connection they just took
+    await cluster.switchover('node2');
+    // PostgreSQL: the shutdown closed the connection. MariaDB: node1 is read-only and refuses the
+    // INSERT. Either way nothing ran: BEGIN runs again on node2, then the INSERT.
+    await session.query('INSERT INTO writes VALUES (30)');
+    await session.commit();
+    expect(await session.serverPort()).toBe(cluster.node('node2').port);
+    session.release();
+    expect(await fixture.idsOn(cluster, 'node2')).toEqual(['30']);
+  });
+
   it('fails a pinned transaction whose COMMIT is caught by a switchover with a FailoverPoolError, and commits nothing of it', async () => {
     const cluster = await start();
     const pool = poolOn(cluster);

@@ -662,6 +662,63 @@ describe('PinnedSession (a checked-out client)', () => {
   });
 });
 
+describe('PinnedSession: a session that only set itself up moves with its setup', () => {
+  /** a:1 is primary with a pinned session on it; `log` records each statement and its node. */
+  async function pinnedOnA() {
+    const ctx = setup({ 'a:1': { role: 'primary', writable: true }, 'b:1': {} });
+    await ctx.clock.advance(1);
+    const session = new PinnedSession(ctx.engine, await ctx.engine.acquire(), 'pool.connect()');
+    const log: string[] = [];
+    const statement =
+      (name: string): Work<FakeConnection, string> =>
+      (_connection, node, done) => {
+        log.push(`${name} on ${node.name}`);
+        // a:1 was demoted by a switchover the monitor has not seen yet: it refuses writes.
+        if (name === 'INSERT' && node.name === 'a:1') done(new FakeError('read-only'));
+        else done(undefined, node.name);
+      };
+    const switchover = () => {
+      ctx.cluster.node('a:1').role = 'replica';
+      ctx.cluster.node('a:1').writable = false;
+      ctx.cluster.promote('b:1');
+    };
+    return { ...ctx, session, log, statement, switchover };
+  }
+
+  it('runs BEGIN and SET again on the new primary when the next statement was refused as read-only', async () => {
+    const { clock, session, log, statement, switchover } = await pinnedOnA();
+    await session.run({ reRunnable: false }, statement('SET'), true);
+    await session.run({ reRunnable: true }, statement('BEGIN'), true);
+    switchover();
+    const insert = session.run({ reRunnable: false }, statement('INSERT'));
+    await clock.advance(1500);
+    expect(await insert).toBe('b:1');
+    expect(log).toEqual([
+      'SET on a:1',
+      'BEGIN on a:1',
+      'INSERT on a:1',
+      'SET on b:1',
+      'BEGIN on b:1',
+      'INSERT on b:1',
+    ]);
+    // Anything else ran now: the session stays where it is.
+    expect(await session.run({ reRunnable: false }, statement('SELECT'))).toBe('b:1');
+    session.release(false);
+  });
+
+  it('moves nothing once a statement other than setup ran: the refusal reaches the app', async () => {
+    const { clock, session, log, statement, switchover } = await pinnedOnA();
+    await session.run({ reRunnable: true }, statement('BEGIN'), true);
+    await session.run({ reRunnable: true }, statement('SELECT'));
+    switchover();
+    const insert = session.run({ reRunnable: false }, statement('INSERT')).catch((e: unknown) => e);
+    await clock.advance(1500);
+    expect(await insert).toBeInstanceOf(NodeUnavailableError);
+    expect(log).toEqual(['BEGIN on a:1', 'SELECT on a:1', 'INSERT on a:1']);
+    session.release(true);
+  });
+});
+
 describe('a node that stops answering with statements in flight (nobody promotes)', () => {
   /** a:1 is primary; `inFlight` statements are sent to it, then it hangs: probes time out, statements never answer. */
   async function hangWithStatementsInFlight(failover: Record<string, unknown>, reRunnable = false) {

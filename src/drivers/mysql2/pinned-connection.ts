@@ -2,6 +2,7 @@ import type mysql from 'mysql2';
 import type { PoolConnection as PromisePoolConnection } from 'mysql2/promise';
 import type { FailoverEngine, Pinned } from '../../core/engine';
 import { PinnedSession } from '../../core/pinned-session';
+import { setsUpSession } from '../../core/session-statement';
 import { CarriedListeners } from '../carried-listeners';
 import { parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver, emitError } from './carrier';
@@ -83,8 +84,10 @@ function makeFacade(connection: Connection, context: PinContext): ConnectionFaca
   const viaSession = (session: PinnedSession<Connection>, call: StatementCall): mysql.Query => {
     const carrier = carrierFor(call, context.connectionConfig);
     session
-      .run<StatementOutcome>({ reRunnable: call.reRunnable }, (pinned, _node, done) =>
-        sendStatement(pinned, call, context.multipleStatements, done),
+      .run<StatementOutcome>(
+        { reRunnable: call.reRunnable },
+        (pinned, _node, done) => sendStatement(pinned, call, context.multipleStatements, done),
+        setsUpSession(call.options.sql),
       )
       .then(
         (outcome) => deliver(carrier, call, undefined, outcome),

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { FailoverEngine, Pinned } from '../../core/engine';
 import { PinnedSession } from '../../core/pinned-session';
+import { setsUpSession } from '../../core/session-statement';
 import { CarriedListeners } from '../carried-listeners';
 import { trackingOf } from './client-class';
 import { parseQueryCall, settleCallback } from './query-args';
@@ -69,8 +70,10 @@ function makeFacade(client: pg.PoolClient): ClientFacade {
     let result: Promise<pg.QueryResult>;
     try {
       const call = parseQueryCall(args[0], args[1]);
-      result = session.run({ reRunnable: call.reRunnable }, (connection, _node, done) =>
-        sendStatement(connection, call.config, done),
+      result = session.run(
+        { reRunnable: call.reRunnable },
+        (connection, _node, done) => sendStatement(connection, call.config, done),
+        setsUpSession(call.config.text),
       );
     } catch (error) {
       result = Promise.reject(error);
