@@ -1,8 +1,10 @@
 /**
  * Type-level check, run by `npm run typecheck` (never executed): a failover pool goes wherever a
- * mysql2 Pool or PromisePool goes, with no cast, and takes failover-pool's own query flags.
+ * mysql2 Pool or PromisePool goes (Knex's `connectionPool` included), with no cast, and takes
+ * failover-pool's own query flags.
  */
 import { drizzle } from 'drizzle-orm/mysql2';
+import knex from 'knex';
 import { Kysely, MysqlDialect } from 'kysely';
 import type mysql from 'mysql2';
 import type { Pool as PromisePool, RowDataPacket } from 'mysql2/promise';
@@ -23,6 +25,7 @@ export function compiles(): void {
   const db = drizzle(pool);
   const db2 = drizzle({ client: promisePool });
   const db3 = drizzle(promisePool);
+  const knexDb = knex({ client: 'mysql2', connectionPool: pool });
 
   pool.query('INSERT INTO orders SET ?', { id: 1 }, (err, result) => void [err, result]);
   pool.query<RowDataPacket[]>('SELECT ? AS id', [1], (_err, rows) => void rows[0]?.id);
@@ -47,5 +50,5 @@ export function compiles(): void {
     pool.topology().primary,
     promisePool.topology(),
   ];
-  void [asPool, asPromisePool, fromPool, kysely, db, db2, db3];
+  void [asPool, asPromisePool, fromPool, kysely, db, db2, db3, knexDb];
 }

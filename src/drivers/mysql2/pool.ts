@@ -164,7 +164,12 @@ export class FailoverMysqlPool extends EventEmitter {
   }
 
   /** Stops the monitor and closes every connection; a second call waits for the first. */
-  end(callback?: (err: NodeJS.ErrnoException | null, ...args: unknown[]) => unknown): void {
+  end(callback?: (err: NodeJS.ErrnoException | null, ...args: unknown[]) => unknown): void;
+  /** The same, as Knex's `connectionPool` types a mysql2 pool (`MySQLPoolLike`): no cast needed. */
+  end(callback?: (err?: Error) => void): void;
+  end(
+    callback?: ((err: NodeJS.ErrnoException | null, ...args: unknown[]) => unknown) | ((err?: Error) => void),
+  ): void {
     this.ending ??= this.engine.end();
     this.ending.then(() => {
       if (callback) process.nextTick(callback, undefined);
