@@ -1,4 +1,5 @@
 import { statfsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -16,6 +17,28 @@ function clusterTmpDir(): Record<string, string> {
   }
 }
 
+/**
+ * examples/ import the library by its package name. Node would resolve it to the build in dist/
+ * (the package refers to itself); the tests run it from the sources instead, as tsconfig.json's
+ * `paths` do for the type check and tsx, so that the examples and the test's own imports of src/
+ * share one copy of the library and no build is needed.
+ */
+const packageSources = [
+  { find: /^failover-pool$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  {
+    find: /^failover-pool\/pg$/,
+    replacement: fileURLToPath(new URL('./src/drivers/pg/index.ts', import.meta.url)),
+  },
+  {
+    find: /^failover-pool\/mysql2$/,
+    replacement: fileURLToPath(new URL('./src/drivers/mysql2/index.ts', import.meta.url)),
+  },
+  {
+    find: /^failover-pool\/testing$/,
+    replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+  },
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -26,6 +49,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias: packageSources },
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -51,6 +51,13 @@ const MAX_SETTINGS = 32;
 export class FollowingSession<Connection> {
   private session: PinnedSession<Connection> | undefined;
   private state: 'idle' | 'transaction' | 'lost' = 'idle';
+  /**
+   * The BEGIN of the open transaction, while nothing else ran in it: a statement that certainly did
+   * not run (its node gone or read-only) takes the transaction to a fresh connection, BEGIN first.
+   */
+  private opened:
+    | { sql: string | undefined; operation: Operation; work: Work<Connection, unknown> }
+    | undefined;
   /** The node of the transaction that was lost, for the errors until the app ends it. */
   private lostOn: NodeView | undefined;
   /** The node the last connection failed on: the wait for a new primary counts from that failure. */
@@ -114,7 +121,7 @@ export class FollowingSession<Connection> {
       // where it is harmless, and the session is usable again.
       this.endLostTransaction();
     }
-    if (this.state === 'transaction') return this.inOpenTransaction(kind, sql, operation, work);
+    if (this.state === 'transaction') return this.inOpenTransaction(kind, sql, operation, work, 1);
     for (let attempt = 1; ; attempt++) {
       let session: PinnedSession<Connection>;
       try {
@@ -127,6 +134,7 @@ export class FollowingSession<Connection> {
       try {
         const result = await session.run(operation, work, kind === 'begin' || kind === 'setting');
         this.afterSuccess(kind, sql, session);
+        if (kind === 'begin' && this.inTransaction) this.opened = { sql, operation, work };
         return result;
       } catch (error) {
         const notApplied = error instanceof NodeUnavailableError;
@@ -142,17 +150,27 @@ export class FollowingSession<Connection> {
     sql: string | undefined,
     operation: Operation,
     work: Work<Connection, T>,
+    attempt: number,
   ): Promise<T> {
     const session = this.session;
     if (!session) {
       this.state = 'lost';
       return this.runNow(sql, operation, work);
     }
+    const opened = this.opened;
+    this.opened = undefined;
     try {
       const result = await session.run(operation, work);
       this.afterSuccess(kind, undefined, session);
       return result;
     } catch (error) {
+      if (opened && error instanceof NodeUnavailableError && attempt < this.options.maxAttempts) {
+        // Only BEGIN ran in the transaction, and this did not run: nothing of it is lost by moving.
+        this.detach(true, session.home.node);
+        this.state = 'idle';
+        await this.runNow(opened.sql, opened.operation, opened.work);
+        return this.inOpenTransaction(kind, sql, operation, work, attempt + 1);
+      }
       if (!(error instanceof FailoverPoolError) && this.alive(session)) {
         // The app's own error (a constraint, a deadlock): the transaction is the server's to judge.
         this.followServer(session);

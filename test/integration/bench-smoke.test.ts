@@ -102,6 +102,16 @@ describe('benchmark scripts (smoke)', () => {
     expect(rows).toHaveLength(engines.length);
   });
 
+  it('bench:orms --smoke runs the raw pool and Knex through both faults on each engine and prints their table', {
+    timeout: 300_000,
+  }, async () => {
+    const { code, output } = await runScript('bench/orms.ts');
+    expect(code, output).toBe(0);
+    const row =
+      /^(PostgreSQL|MariaDB) +(raw pool|Knex) +(kill -9 \+ promotion|switchover) +1 +\d+ +\d+ ms +\d/;
+    expect(output.split('\n').filter((line) => row.test(line))).toHaveLength(engines.length * 4);
+  });
+
   it('bench:overhead --smoke compares the pools on every workload of each engine and reports it', {
     timeout: 300_000,
   }, async () => {

@@ -160,6 +160,21 @@ describe.each(oneFixturePerEngine())('ORMs through the driver modules (%s)', (_n
     await connection.end();
   });
 
+  it('a transaction that had only run BEGIN when a switchover came moves to the new primary', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true }));
+    const { module, single } = moduleOn(fixture, cluster);
+    started.ends(() => module.end());
+    const connection = await single();
+    await connection.query(sql.insert(-20)); // a connection in use for a while, as in an ORM's pool
+    await connection.query('BEGIN');
+    await cluster.switchover('node2');
+    await connection.query(sql.insert(-21));
+    await connection.query('COMMIT');
+    const ids = await fixture.idsOn(cluster, 'node2');
+    expect(ids.filter((id) => Number(id) < 0).sort()).toEqual(['-20', '-21']);
+    await connection.end();
+  });
+
   it('a transaction whose node is lost refuses every statement until ROLLBACK, then the connection follows', async () => {
     const cluster = started.cluster(await fixture.start({ writesTable: true }));
     const { module, single } = moduleOn(fixture, cluster);
