@@ -57,4 +57,9 @@ export interface Dialect {
   runningSessionsSql(ids: readonly number[]): string;
   readonly transactions: TransactionDialect;
   readonly operations: NodeOperations;
+  /**
+   * How two positions of `operations.currentPosition` compare: > 0 when the first holds more, 0 the
+   * same, < 0 less, undefined when neither holds all of the other (diverged histories).
+   */
+  comparePositions(a: string, b: string): number | undefined;
 }

@@ -3,6 +3,7 @@ import mysql from 'mysql2';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialect, Row, RunSql } from '../../src/core/dialect';
+import { takeMajority } from '../../src/core/promotion/agreement';
 import { mysqlDialect } from '../../src/dialects/mysql/dialect';
 import { postgresDialect } from '../../src/dialects/postgres/dialect';
 import {
@@ -277,12 +278,46 @@ describe.each([postgres, mariadb].filter((kit) => kit.available()))('node operat
     expect(await ops.tryLock(b.run, 'failover-pool promoter')).toBe(true);
   });
 
+  it("gives the promoter's locks to at most one of several contenders, whichever nodes they reach", async () => {
+    const nodes = ['node1', 'node2', 'node3'];
+    const contender = async () =>
+      Promise.all(nodes.map(async (node) => ({ node, run: (await admin(node)).run })));
+    const contenders = [await contender(), await contender(), await contender()];
+    let won = 0;
+    for (let round = 0; round < 10; round++) {
+      const tries = await Promise.all(
+        contenders.map((c) => takeMajority(c, nodes.length, ops, 'promoter race')),
+      );
+      const winners = tries.filter((t) => t.agreed);
+      expect(winners.length).toBeLessThanOrEqual(1);
+      won += winners.length;
+      // A loser gave its locks back at once; the winner holds a majority of all three nodes.
+      for (const t of tries) if (!t.agreed) expect(t.held).toEqual([]);
+      for (const t of winners) expect(t.held.length).toBeGreaterThanOrEqual(2);
+      await Promise.all(tries.map((t) => t.release()));
+    }
+    // Alone, a contender always wins, also with one node out of reach (two of three is a majority)...
+    const alone = await takeMajority((contenders[0] ?? []).slice(1), nodes.length, ops, 'promoter race');
+    expect(alone.agreed).toBe(true);
+    // ...and never with one node of three.
+    const others = await takeMajority((contenders[1] ?? []).slice(0, 1), nodes.length, ops, 'promoter race');
+    expect(others.agreed).toBe(false);
+    await alone.release();
+    // Three contenders may split the three locks one each (nobody wins, all retry later); in ten
+    // rounds of a real race one of them won at least once.
+    expect(won).toBeGreaterThan(0);
+  });
+
   it("reads the primary's position and waits on a replica until it has applied it", async () => {
     await cluster.appInsert('node1', 1);
     const primary = await admin('node1');
     const position = await ops.currentPosition(primary.run);
     const replica = await admin('node3');
     expect(await ops.waitForPosition(replica.run, position, 10_000)).toBe(true);
+    // Caught up, the replica holds what the primary held; the dialect compares the two.
+    const applied = await ops.currentPosition(replica.run);
+    expect(kit.dialect.comparePositions(applied, position)).toBe(0);
+    expect(kit.dialect.comparePositions(kit.unreachedPosition, applied)).toBe(1);
     expect(await cluster.appCount('node3')).toBe(1);
     expect(await ops.waitForPosition(replica.run, kit.unreachedPosition, 200)).toBe(false);
   });

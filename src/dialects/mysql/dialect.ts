@@ -1,4 +1,5 @@
 import type { Dialect } from '../../core/dialect';
+import { compareMysqlFamilyPositions } from '../positions';
 import { classifyMysqlError } from './errors';
 import { mysqlOperations } from './operations';
 import { createMysqlProber } from './probe';
@@ -23,4 +24,5 @@ export const mysqlDialect: Dialect = {
   runningSessionsSql,
   transactions: mysqlTransactions,
   operations: mysqlOperations,
+  comparePositions: compareMysqlFamilyPositions,
 };

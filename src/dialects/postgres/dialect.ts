@@ -1,4 +1,5 @@
 import type { Dialect } from '../../core/dialect';
+import { comparePgPositions } from '../positions';
 import { classifyPostgresError } from './errors';
 import { postgresOperations } from './operations';
 import { createPostgresProber } from './probe';
@@ -16,4 +17,5 @@ export const postgresDialect: Dialect = {
   runningSessionsSql,
   transactions: postgresTransactions,
   operations: postgresOperations,
+  comparePositions: comparePgPositions,
 };

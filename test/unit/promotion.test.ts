@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeView } from '../../src/core/node';
+import { chooseCandidate } from '../../src/core/promotion/candidate';
+import { promotionVerdict, type VerdictInput } from '../../src/core/promotion/verdict';
+import type { TopologySnapshot } from '../../src/core/topology';
+import {
+  compareMariadbPositions,
+  compareMysqlFamilyPositions,
+  compareMysqlPositions,
+  comparePgPositions,
+} from '../../src/dialects/positions';
+
+describe('positions compare', () => {
+  it('PostgreSQL LSNs by their byte offset', () => {
+    expect(comparePgPositions('0/3000060', '0/3000000')).toBe(1);
+    expect(comparePgPositions('0/3000060', '1/0')).toBe(-1);
+    expect(comparePgPositions('A/10', 'A/10')).toBe(0);
+    expect(comparePgPositions('nonsense', '0/1')).toBeUndefined();
+  });
+
+  it('MariaDB GTID lists per domain; diverged lists do not compare', () => {
+    expect(compareMariadbPositions('0-1-42', '0-1-41')).toBe(1);
+    expect(compareMariadbPositions('0-2-43', '0-1-42')).toBe(1); // a new primary continues the sequence
+    expect(compareMariadbPositions('0-1-42,1-3-7', '0-1-42')).toBe(1);
+    expect(compareMariadbPositions('0-1-42', '0-1-42')).toBe(0);
+    expect(compareMariadbPositions('0-1-42,1-3-5', '0-1-40,1-3-7')).toBeUndefined();
+    expect(compareMariadbPositions('', '0-1-1')).toBe(-1);
+  });
+
+  it('MySQL GTID sets by inclusion', () => {
+    const u = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+    const v = '4e11fa47-71ca-11e1-9e33-c80aa9429562';
+    expect(compareMysqlPositions(`${u}:1-42`, `${u}:1-40`)).toBe(1);
+    expect(compareMysqlPositions(`${u}:1-42,${v}:1-3`, `${u}:1-42`)).toBe(1);
+    expect(compareMysqlPositions(`${u}:1-42`, `${u.toUpperCase()}:1-42`)).toBe(0);
+    expect(compareMysqlPositions(`${u}:1-40:42`, `${u}:1-41`)).toBeUndefined();
+    expect(compareMysqlFamilyPositions(`${u}:1-5`, `${u}:1-6`)).toBe(-1);
+    expect(compareMysqlFamilyPositions('0-1-6', '0-1-5')).toBe(1);
+  });
+});
+
+describe('chooseCandidate', () => {
+  it('takes the replica that holds the most, ties to the first by name', () => {
+    const replicas = [
+      { node: 'db3', position: '0/500' },
+      { node: 'db2', position: '0/700' },
+      { node: 'db4', position: '0/700' },
+    ];
+    expect(chooseCandidate(replicas, comparePgPositions)).toEqual({
+      chosen: { node: 'db2', position: '0/700' },
+    });
+  });
+
+  it('chooses none when histories diverged, or when there is no replica', () => {
+    const diverged = [
+      { node: 'db2', position: '0-1-42,1-3-5' },
+      { node: 'db3', position: '0-1-40,1-3-7' },
+    ];
+    expect(chooseCandidate(diverged, compareMariadbPositions)).toEqual({ reason: 'positions-diverge' });
+    expect(chooseCandidate([], comparePgPositions)).toEqual({ reason: 'no-replica' });
+  });
+});
+
+describe('promotionVerdict', () => {
+  const node = (name: string, overrides: Partial<NodeView> = {}): NodeView => ({
+    name,
+    host: name,
+    port: 5432,
+    role: 'replica',
+    healthy: true,
+    writable: false,
+    suspect: false,
+    replication: { receiving: false },
+    ...overrides,
+  });
+  const lostPrimary = (nodes: NodeView[], overrides: Partial<VerdictInput> = {}): VerdictInput => ({
+    snapshot: { version: 1, primary: null, nodes, generation: 1 } as TopologySnapshot,
+    lastPrimary: 'db1',
+    primaryDownForMs: 1000,
+    detectAfterMs: 500,
+    coolingDown: false,
+    ...overrides,
+  });
+  const down = node('db1', { role: 'unknown', healthy: false, replication: undefined });
+
+  it('promotes when the primary is gone for long enough and every replica has lost it too', () => {
+    expect(promotionVerdict(lostPrimary([down, node('db2'), node('db3')]))).toEqual({
+      act: 'promote',
+      lost: 'db1',
+      replicas: ['db2', 'db3'],
+    });
+  });
+
+  it('never promotes while a replica still receives: the fault is between this app and the primary', () => {
+    const receiving = node('db3', { replication: { receiving: true, sourceHost: 'db1', sourcePort: 5432 } });
+    expect(promotionVerdict(lostPrimary([down, node('db2'), receiving]))).toEqual({
+      act: 'skip',
+      reason: 'replicas-still-receiving',
+    });
+  });
+
+  it('waits for detectAfterMs, and does nothing while a primary is known', () => {
+    const nodes = [down, node('db2'), node('db3')];
+    expect(promotionVerdict(lostPrimary(nodes, { primaryDownForMs: 300 }))).toEqual({ act: 'none' });
+    expect(promotionVerdict(lostPrimary(nodes, { primaryDownForMs: undefined }))).toEqual({ act: 'none' });
+    const primary = node('db2', { role: 'primary', writable: true, replication: undefined });
+    const withPrimary = lostPrimary(nodes);
+    expect(
+      promotionVerdict({
+        ...withPrimary,
+        snapshot: { ...withPrimary.snapshot, primary } as TopologySnapshot,
+      }),
+    ).toEqual({ act: 'none' });
+  });
+
+  it.each([
+    ['no majority answers', [down, node('db2'), node('db3', { healthy: false })], {}, 'no-majority'],
+    [
+      'a replica does not say whether it receives',
+      [down, node('db2'), node('db3', { replication: undefined })],
+      {},
+      'replication-state-unknown',
+    ],
+    ['within the cool-down', [down, node('db2'), node('db3')], { coolingDown: true }, 'cooling-down'],
+    [
+      'the pool never saw a primary',
+      [down, node('db2'), node('db3')],
+      { lastPrimary: null },
+      'no-known-primary',
+    ],
+  ] as const)('skips when %s', (_what, nodes, overrides, reason) => {
+    expect(promotionVerdict(lostPrimary([...nodes], overrides))).toEqual({ act: 'skip', reason });
+  });
+});
