@@ -18,12 +18,23 @@ export interface StatementResult {
  * statement had left before it died, whether it is still alive). One interface, implemented whole
  * by every driver; the engine, the monitor and the transaction runner need nothing else.
  */
+/** Who a library session logs in as, when not as the pool's own account. */
+export interface SessionAccount {
+  readonly user: string;
+  readonly password?: string;
+  /** Shown to DBAs (PostgreSQL application_name). */
+  readonly purpose: string;
+}
+
 export interface Driver<Connection> {
   readonly dialect: Dialect;
   /** The connections to one node, in the driver's own pool. */
   createNodePool(node: NodeAddress): NodePool<Connection>;
-  /** A connection for the monitor's probes, outside the pools; opened at once. */
-  openProbeSession(node: NodeAddress): ProbeSession;
+  /**
+   * A connection for the monitor's probes, outside the pools; opened at once. With `account`, as
+   * that account instead of the pool's (the promoter's, which may differ).
+   */
+  openProbeSession(node: NodeAddress, account?: SessionAccount): ProbeSession;
   /** The library's bookkeeping for one of this driver's connections. */
   stateOf(connection: Connection): ConnectionState;
   /**

@@ -18,6 +18,8 @@ import type { NodeAddress, NodeView } from './node';
 import { type NodePool, NodeRetiredError, SessionNotWritableError } from './node-pool';
 import type { ResolvedFailoverOptions, ResolvedMonitorOptions } from './options';
 import { Prober } from './prober';
+import type { ResolvedPromotionOptions } from './promotion/options';
+import { Promoter } from './promotion/promoter';
 import { decide, endedByServer, type FailureKind, type Operation, type RetryReason } from './retry';
 import { describeNodes, Router } from './router';
 import type { TopologySnapshot } from './topology';
@@ -82,6 +84,8 @@ export class FailoverEngine<Connection> {
   private readonly hung: HungNodes;
   /** Connections an outage left dead on a node that answers again. */
   private readonly dead: DeadConnections<Connection>;
+  /** Promotion by the library, when `promotion.enabled` (docs/promotion.md). */
+  private readonly promoter: Promoter | undefined;
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -90,6 +94,7 @@ export class FailoverEngine<Connection> {
     monitorOptions: ResolvedMonitorOptions,
     emit: EmitFailoverEvent,
     private readonly clock: Clock = systemClock,
+    promotion?: ResolvedPromotionOptions,
   ) {
     this.nodes = nodes;
     this.emit = guardEmit(emit);
@@ -104,6 +109,7 @@ export class FailoverEngine<Connection> {
     );
     this.router = new Router(this.monitor.current(), options, clock, (n) => this.monitor.setWaiting(n));
     this.dead = new DeadConnections(driver, clock, monitorOptions.timeoutMs);
+    this.promoter = promotion && new Promoter(nodes, driver, promotion, clock, this.emit);
     this.hung = new HungNodes(options.abandonAfterMs ?? options.waitForPrimaryMs, clock, {
       abandon: (node, downForMs) => this.abandon(node, downForMs),
       recovered: (node) => this.sweepDeadConnections(node),
@@ -494,6 +500,7 @@ export class FailoverEngine<Connection> {
     for (const pool of this.pools.values()) pool.failQueued(ended);
     await this.idle(END_WAIT_MS);
     this.hung.stop();
+    await this.promoter?.stop();
     await this.monitor.stop();
     await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
   }
@@ -673,6 +680,7 @@ export class FailoverEngine<Connection> {
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
     if (!this.ended) this.hung.update(snapshot);
+    if (!this.ended) this.promoter?.update(snapshot, this.lastPrimary ?? null);
   }
 
   /**

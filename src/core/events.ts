@@ -1,4 +1,5 @@
 import type { ClusterMismatchError } from './errors';
+import type { PromotionSkipReason } from './promotion/verdict';
 import type { RetryReason } from './retry';
 import type { Topology } from './topology';
 import type { TransactionConflict } from './transaction-dialect';
@@ -98,6 +99,45 @@ export interface ClusterMismatchEvent {
  * (the shape Node's typed `EventEmitter<T>` takes, so facades can extend the emitter their driver's
  * pool extends and stay assignable to it).
  */
+/** This instance holds the promoter's locks and promotes (docs/promotion.md). */
+export interface PromotionStartedEvent {
+  /** The primary that is gone. */
+  readonly from: string;
+  /** The replicas it chooses among. */
+  readonly replicas: readonly string[];
+}
+
+/** This instance promoted `node` (emitted by the instance that did it only). */
+export interface PromotedEvent {
+  readonly node: string;
+  readonly from: string;
+  /** From taking the locks to the new primary accepting writes and the other replicas repointed. */
+  readonly tookMs: number;
+  /** Its position when chosen, and those of the others it was compared with. */
+  readonly position: string;
+  readonly positions: Readonly<Record<string, string>>;
+  /** Replicas that could not be repointed to it (they follow it once someone does). */
+  readonly notRepointed: readonly string[];
+}
+
+/** Why this instance did not promote although the primary seems gone: a reason an operator can act on. */
+export interface PromotionSkippedEvent {
+  readonly reason:
+    | PromotionSkipReason
+    | 'another-instance-promotes'
+    | 'primary-appeared'
+    | 'positions-diverge'
+    | 'failed';
+  /** The primary that seems gone. */
+  readonly from: string | null;
+  readonly error?: unknown;
+}
+
+/** A former primary that came back writable was made read-only for every client. */
+export interface FencedEvent {
+  readonly node: string;
+}
+
 export interface FailoverEvents {
   primaryChanged: [event: PrimaryChangedEvent];
   primaryLost: [event: PrimaryLostEvent];
@@ -110,6 +150,10 @@ export interface FailoverEvents {
   clusterMismatch: [event: ClusterMismatchEvent];
   /** The cluster's shape changed (roles, health, primary; not mere position moves). */
   topology: [topology: Topology];
+  promotionStarted: [event: PromotionStartedEvent];
+  promoted: [event: PromotedEvent];
+  promotionSkipped: [event: PromotionSkippedEvent];
+  fenced: [event: FencedEvent];
 }
 
 /** How the core emits: a facade hands in its own emitter's `emit`. */
@@ -130,4 +174,8 @@ export const FAILOVER_EVENT_NAMES: readonly (keyof FailoverEvents)[] = [
   'splitBrain',
   'clusterMismatch',
   'topology',
+  'promotionStarted',
+  'promoted',
+  'promotionSkipped',
+  'fenced',
 ];

@@ -1,6 +1,11 @@
 import { ConfigError } from './errors';
 import type { HostSpec } from './hosts';
 import {
+  type PromotionOptions,
+  type ResolvedPromotionOptions,
+  resolvePromotionOptions,
+} from './promotion/options';
+import {
   type ResolvedTransactionsOptions,
   resolveTransactionsOptions,
   type TransactionsOptions,
@@ -146,23 +151,33 @@ export interface PoolOptions {
   monitor?: MonitorOptions;
   /** Defaults for `pool.transaction()`: the idempotency table, attempts. */
   transactions?: TransactionsOptions;
+  /** Promotion of a replica by the library when the primary is gone; off by default (docs/promotion.md). */
+  promotion?: PromotionOptions;
 }
 
 /** The names of PoolOptions that are failover-pool's alone (`host` and `port` are the drivers' too). */
-export const POOL_OPTION_KEYS = ['hosts', 'failover', 'monitor', 'transactions'] as const;
+export const POOL_OPTION_KEYS = ['hosts', 'failover', 'monitor', 'transactions', 'promotion'] as const;
 
 /** failover-pool's own settings of a pool, checked, with their defaults. */
 export interface ResolvedPoolSettings {
   readonly failover: ResolvedFailoverOptions;
   readonly monitor: ResolvedMonitorOptions;
   readonly transactions: ResolvedTransactionsOptions;
+  /** Undefined: the library does not promote. */
+  readonly promotion: ResolvedPromotionOptions | undefined;
 }
 
-/** Checks the `failover`, `monitor` and `transactions` options (as given: anything may be there). */
-export function resolvePoolSettings(options: { failover: unknown; monitor: unknown; transactions: unknown }) {
+/** Checks the `failover`, `monitor`, `transactions` and `promotion` options (as given: anything may be there). */
+export function resolvePoolSettings(options: {
+  failover: unknown;
+  monitor: unknown;
+  transactions: unknown;
+  promotion: unknown;
+}) {
   return {
     failover: resolveFailoverOptions(options.failover),
     monitor: resolveMonitorOptions(options.monitor),
     transactions: resolveTransactionsOptions(options.transactions),
+    promotion: resolvePromotionOptions(options.promotion),
   } satisfies ResolvedPoolSettings;
 }

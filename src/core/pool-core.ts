@@ -1,3 +1,4 @@
+import { systemClock } from './clock';
 import type { Driver } from './driver';
 import { FailoverEngine } from './engine';
 import type { EmitFailoverEvent } from './events';
@@ -32,7 +33,15 @@ export function startPoolCore<Connection, Handle>(
   handle: (gate: StatementGate<Connection>) => Handle,
   emit: EmitFailoverEvent,
 ): PoolCore<Connection, Handle> {
-  const engine = new FailoverEngine(config.nodes, driver, config.failover, config.monitor, emit);
+  const engine = new FailoverEngine(
+    config.nodes,
+    driver,
+    config.failover,
+    config.monitor,
+    emit,
+    systemClock,
+    config.promotion,
+  );
   const transactions = new TransactionRunner(
     engine,
     {

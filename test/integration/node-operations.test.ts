@@ -13,6 +13,8 @@ import {
   startMariadbCluster,
   startPgCluster,
 } from '../../src/testing';
+import { mariadbAdminAccountSql, pgAdminAccountSql } from './support/admin-account';
+import { replicasCaughtUp } from './support/caught-up';
 import { skipOrFail } from './support/required-servers';
 
 /**
@@ -64,15 +66,8 @@ const postgres: EngineKit = {
   async start() {
     const cluster = await startPgCluster({ source: 'system' });
     try {
-      // Roles are replicated with everything else; GRANT ALTER SYSTEM ON PARAMETER needs PostgreSQL 15.
-      for (const sql of [
-        `CREATE ROLE ${ADMIN} LOGIN PASSWORD '${ADMIN_PASSWORD}'`,
-        `GRANT pg_monitor TO ${ADMIN}`,
-        `GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${ADMIN}`,
-        `GRANT EXECUTE ON FUNCTION pg_reload_conf() TO ${ADMIN}`,
-        `GRANT ALTER SYSTEM ON PARAMETER primary_conninfo TO ${ADMIN}`,
-        `GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO ${ADMIN}`,
-      ]) {
+      // Roles are replicated with everything else.
+      for (const sql of pgAdminAccountSql(ADMIN, ADMIN_PASSWORD)) {
         await cluster.query('node1', sql);
       }
       const app = cluster.connectionOptions;
@@ -152,12 +147,7 @@ const mariadb: EngineKit = {
   async start() {
     const cluster = await startMariadbCluster();
     try {
-      const account = `'${ADMIN}'@'127.0.0.1'`;
-      await cluster.query('node1', `CREATE USER ${account} IDENTIFIED BY '${ADMIN_PASSWORD}'`);
-      await cluster.query(
-        'node1',
-        `GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, RELOAD, SLAVE MONITOR, BINLOG MONITOR ON *.* TO ${account}`,
-      );
+      for (const sql of mariadbAdminAccountSql(ADMIN, ADMIN_PASSWORD)) await cluster.query('node1', sql);
       await cluster.query(
         'node1',
         `CREATE TABLE ${cluster.connectionOptions.database}.items (id int PRIMARY KEY)`,
@@ -216,28 +206,6 @@ function mariadbCluster(cluster: MariadbCluster): Cluster {
     waitFollowing: (replica, primary) => cluster.waitForReplicating(replica, 30_000, primary),
     destroy: () => cluster.destroy(),
   };
-}
-
-/**
- * Waits until node2 and node3 have applied everything node1 has. The account and its grants reach
- * the replicas by replication, and MariaDB gives a session the global privileges its account had
- * when it connected: a session opened on a replica that had the CREATE USER but not yet the GRANT
- * lacks SLAVE MONITOR for good (seen once on a loaded CI machine).
- */
-async function replicasCaughtUp(
-  dialect: Dialect,
-  query: (node: string, sql: string, values?: unknown[]) => Promise<Row[]>,
-): Promise<void> {
-  const runOn =
-    (node: string): RunSql =>
-    (sql, values) =>
-      query(node, sql, values as unknown[] | undefined);
-  const position = await dialect.operations.currentPosition(runOn('node1'));
-  for (const replica of ['node2', 'node3']) {
-    if (!(await dialect.operations.waitForPosition(runOn(replica), position, 30_000))) {
-      throw new Error(`${replica} did not apply node1's position ${position} within 30 s.`);
-    }
-  }
 }
 
 function available(what: string, find: () => unknown): boolean {

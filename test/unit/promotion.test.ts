@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeView } from '../../src/core/node';
 import { chooseCandidate } from '../../src/core/promotion/candidate';
+import { resolvePromotionOptions } from '../../src/core/promotion/options';
 import { promotionVerdict, type VerdictInput } from '../../src/core/promotion/verdict';
 import type { TopologySnapshot } from '../../src/core/topology';
 import {
@@ -103,6 +104,8 @@ describe('promotionVerdict', () => {
     const nodes = [down, node('db2'), node('db3')];
     expect(promotionVerdict(lostPrimary(nodes, { primaryDownForMs: 300 }))).toEqual({ act: 'none' });
     expect(promotionVerdict(lostPrimary(nodes, { primaryDownForMs: undefined }))).toEqual({ act: 'none' });
+    // A pool that never saw a primary promotes nothing.
+    expect(promotionVerdict(lostPrimary(nodes, { lastPrimary: null }))).toEqual({ act: 'none' });
     const primary = node('db2', { role: 'primary', writable: true, replication: undefined });
     const withPrimary = lostPrimary(nodes);
     expect(
@@ -122,13 +125,28 @@ describe('promotionVerdict', () => {
       'replication-state-unknown',
     ],
     ['within the cool-down', [down, node('db2'), node('db3')], { coolingDown: true }, 'cooling-down'],
-    [
-      'the pool never saw a primary',
-      [down, node('db2'), node('db3')],
-      { lastPrimary: null },
-      'no-known-primary',
-    ],
   ] as const)('skips when %s', (_what, nodes, overrides, reason) => {
     expect(promotionVerdict(lostPrimary([...nodes], overrides))).toEqual({ act: 'skip', reason });
+  });
+});
+
+describe('promotion options', () => {
+  it('are off unless enabled, with documented defaults, the password hidden', () => {
+    expect(resolvePromotionOptions(undefined)).toBeUndefined();
+    expect(resolvePromotionOptions({ user: 'admin' })).toBeUndefined();
+    const resolved = resolvePromotionOptions({ enabled: true, user: 'admin', password: 'secret' });
+    expect(resolved).toMatchObject({ detectAfterMs: 500, cooldownMs: 60_000, promoteTimeoutMs: 10_000 });
+    expect(resolved?.account?.password).toBe('secret');
+    expect(JSON.stringify(resolved)).not.toContain('secret');
+  });
+
+  it.each([
+    [{ enabled: 'yes' }, 'promotion.enabled'],
+    [{ enabled: true, detectAfterMs: -1 }, 'promotion.detectAfterMs'],
+    [{ enabled: true, password: 'x' }, 'promotion.password'],
+    [{ enabled: true, user: '' }, 'promotion.user'],
+    [{ enabled: true, cooldown: 5 }, 'promotion.cooldown'],
+  ])('name the option at fault: %j', (value, option) => {
+    expect(() => resolvePromotionOptions(value)).toThrow(expect.objectContaining({ code: 'CONFIG', option }));
   });
 });

@@ -2,8 +2,6 @@ import type { TopologySnapshot } from '../topology';
 
 /** Why this instance does not promote now, in words an operator can act on. */
 export type PromotionSkipReason =
-  /** The pool never saw a primary: it cannot tell which node is gone. */
-  | 'no-known-primary'
   /** A healthy replica still receives from a primary: the fault is between this app and the primary. */
   | 'replicas-still-receiving'
   /** A healthy replica does not say whether it receives (its probe lacks the replication state). */
@@ -45,9 +43,10 @@ export interface VerdictInput {
  */
 export function promotionVerdict(input: VerdictInput): PromotionVerdict {
   const { snapshot, lastPrimary, primaryDownForMs } = input;
-  if (snapshot.primary) return { act: 'none' };
+  if (snapshot.primary || snapshot.discovering) return { act: 'none' };
   if (snapshot.splitBrain) return { act: 'skip', reason: 'split-brain' };
-  if (lastPrimary === null) return { act: 'skip', reason: 'no-known-primary' };
+  // A pool that never saw a primary (at start, every node still a replica) promotes nothing.
+  if (lastPrimary === null) return { act: 'none' };
   if (primaryDownForMs === undefined || primaryDownForMs < input.detectAfterMs) return { act: 'none' };
   if (input.coolingDown) return { act: 'skip', reason: 'cooling-down' };
   const healthy = snapshot.nodes.filter((node) => node.healthy && node.name !== lastPrimary);

@@ -1,7 +1,7 @@
 import mysql from 'mysql2';
 import type { ConnectionState } from '../../core/connection-state';
 import type { Row } from '../../core/dialect';
-import type { Driver, StatementResult } from '../../core/driver';
+import type { Driver, SessionAccount, StatementResult } from '../../core/driver';
 import { PoolEndedError } from '../../core/errors';
 import type { NodeAddress } from '../../core/node';
 import type { ResolvedPoolConfig } from '../../core/pool-core';
@@ -9,7 +9,7 @@ import type { ProbeSession } from '../../core/probe-session';
 import { mysqlDialect } from '../../dialects/mysql/dialect';
 import { closeSocket, isAlive, stateOf } from './connection-state';
 import { MysqlNodePool, type MysqlPoolEventSink } from './node-pool';
-import { hideSecrets } from './options';
+import { hideSecrets, withAccount } from './options';
 import { observedStreamFactory, type StreamFactory, unref } from './sockets';
 import { runStatement } from './statement';
 
@@ -46,8 +46,8 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
     return new MysqlNodePool(node, hideSecrets(options, this.config.perNode(node)), this.events);
   }
 
-  openProbeSession(node: NodeAddress): ProbeSession {
-    const options = this.config.perNode(node);
+  openProbeSession(node: NodeAddress, account?: SessionAccount): ProbeSession {
+    const options = account ? withAccount(this.config.perNode(node), account) : this.config.perNode(node);
     const connection = mysql.createConnection(
       hideSecrets(
         {

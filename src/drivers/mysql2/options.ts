@@ -1,4 +1,5 @@
 import type mysql from 'mysql2';
+import type { SessionAccount } from '../../core/driver';
 import { ConfigError } from '../../core/errors';
 import { parseHosts, splitHostList, splitUrlHosts, type UrlHosts } from '../../core/hosts';
 import { POOL_OPTION_KEYS, type PoolOptions, resolvePoolSettings } from '../../core/options';
@@ -84,7 +85,7 @@ export function resolveMysqlConfig(input: unknown): ResolvedPoolConfig<mysql.Poo
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkOptions(config);
 
-  const { hosts, host, port, uri, failover, monitor, transactions, ...rest } = config;
+  const { hosts, host, port, uri, failover, monitor, transactions, promotion, ...rest } = config;
   // mysql2 takes the port as a string too.
   const portNumber = typeof port === 'string' && /^\d+$/.test(port) ? Number(port) : port;
   const defaultPort = optionalNumber(portNumber, 'port', mysqlDialect.defaultPort, {
@@ -95,7 +96,7 @@ export function resolveMysqlConfig(input: unknown): ResolvedPoolConfig<mysql.Poo
   const template =
     typeof uri === 'string' ? splitUrlHosts(uri, 'uri', 'mysql://app:secret@db1,db2/shop') : undefined;
   const nodes = parseHosts(hostList(hosts, host, uri, template), defaultPort, hostsOptionName(hosts, host));
-  const settings = resolvePoolSettings({ failover, monitor, transactions });
+  const settings = resolvePoolSettings({ failover, monitor, transactions, promotion });
   const shared = hideSecrets({ ...(rest as mysql.PoolOptions) }, config);
   // Each node gets its own URI (perNode); the one listing every host is not for mysql2.
   delete (shared as { uri?: string }).uri;
@@ -174,6 +175,27 @@ function hostList(hosts: unknown, host: unknown, uri: unknown, template: UrlHost
   if (fromUri.length > 0) return fromUri;
   // As mysql2: no host anywhere means localhost (one node).
   return ['localhost'];
+}
+
+/**
+ * `base` logging in as `account` (the promoter's): user and password replaced (in the URI too,
+ * which mysql2 lets fill in the options), no default database (such an account needs none, and may
+ * have no right to the app's).
+ */
+export function withAccount(base: mysql.ConnectionOptions, account: SessionAccount): mysql.ConnectionOptions {
+  const options: mysql.ConnectionOptions = { ...base, user: account.user, database: undefined };
+  if (typeof base.uri === 'string') {
+    try {
+      const url = new URL(base.uri);
+      url.username = encodeURIComponent(account.user);
+      url.password = account.password === undefined ? '' : encodeURIComponent(account.password);
+      url.pathname = '/';
+      options.uri = url.toString();
+    } catch {
+      // Not a URL: the options alone.
+    }
+  }
+  return hideSecrets({ ...options, password: account.password }, { password: account.password });
 }
 
 /**

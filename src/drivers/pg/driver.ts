@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import type pg from 'pg';
 import type { ConnectionState } from '../../core/connection-state';
-import type { Driver, StatementResult } from '../../core/driver';
+import type { Driver, SessionAccount, StatementResult } from '../../core/driver';
 import { PoolEndedError } from '../../core/errors';
 import type { NodeAddress } from '../../core/node';
 import type { ResolvedPoolConfig } from '../../core/pool-core';
@@ -10,7 +10,7 @@ import { postgresDialect } from '../../dialects/postgres/dialect';
 import { sessionWritableFromParameters } from '../../dialects/postgres/session';
 import { type ClientClass, connectClient, destroySocket, trackingOf } from './client-class';
 import { PgNodePool, type PgPoolEventSink } from './node-pool';
-import { extendConfig } from './options';
+import { extendConfig, withAccount } from './options';
 import { runStatement } from './statement';
 
 /** pg.Pool's own words for a pool that was ended. */
@@ -34,9 +34,12 @@ export class PgDriver implements Driver<pg.PoolClient> {
     return pool;
   }
 
-  openProbeSession(node: NodeAddress): ProbeSession {
+  openProbeSession(node: NodeAddress, account?: SessionAccount): ProbeSession {
     // DBAs can tell the monitor's sessions from the app's in pg_stat_activity.
-    const options = extendConfig(this.config.perNode(node), { application_name: 'failover-pool monitor' });
+    const base = this.config.perNode(node);
+    const options = account
+      ? withAccount(base, account)
+      : extendConfig(base, { application_name: 'failover-pool monitor' });
     const client = new this.clientClass(options);
     // The probe connection must not keep the process alive on its own (an idle pg.Pool does not).
     const socket = (client as Partial<pg.Client>).connection?.stream;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SessionAccount } from '../../core/driver';
 import { ConfigError } from '../../core/errors';
 import { parseHosts, splitHostList, splitUrlHosts, type UrlHosts } from '../../core/hosts';
 import {
@@ -87,7 +88,8 @@ export function resolvePgConfig(
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkNumbers(config);
 
-  const { hosts, host, port, connectionString, failover, monitor, transactions, native, ...rest } = config;
+  const { hosts, host, port, connectionString, failover, monitor, transactions, promotion, native, ...rest } =
+    config;
   if (native !== undefined && native !== false) {
     throw new ConfigError(
       'native',
@@ -106,7 +108,7 @@ export function resolvePgConfig(
   return {
     nodes,
     shared,
-    ...boundedByConnectTimeout(resolvePoolSettings({ failover, monitor, transactions }), config),
+    ...boundedByConnectTimeout(resolvePoolSettings({ failover, monitor, transactions, promotion }), config),
     perNode(node) {
       const options: pg.PoolConfig = { ...shared, host: node.host, port: node.port };
       // pg lets a connection string override host and port, so each node gets its own string.
@@ -207,6 +209,25 @@ export function splitPgUrl(url: string): UrlHosts {
  */
 export function extendConfig<T extends pg.ClientConfig>(base: T, extra: Partial<T>): T {
   return hidePassword({ ...base, ...extra }, base.password) as T;
+}
+
+/**
+ * `base` logging in as `account` (the promoter's): user and password replaced, in the connection
+ * string too when there is one (pg lets the string override the options).
+ */
+export function withAccount<T extends pg.ClientConfig>(base: T, account: SessionAccount): T {
+  const config: T = { ...base, user: account.user, application_name: `failover-pool ${account.purpose}` };
+  if (typeof base.connectionString === 'string') {
+    try {
+      const url = new URL(base.connectionString);
+      url.username = encodeURIComponent(account.user);
+      url.password = account.password === undefined ? '' : encodeURIComponent(account.password);
+      config.connectionString = url.toString();
+    } catch {
+      // Not a URL (a libpq keyword string): the options alone.
+    }
+  }
+  return hidePassword(config, account.password) as T;
 }
 
 /** pg-pool hides the password from logs and stack traces the same way. */

@@ -1,4 +1,5 @@
 import type { FailoverEvents } from '../../../src/core/events';
+import type { PromotionOptions } from '../../../src/core/promotion/options';
 import type { TransactionOptions, TransactionsOptions } from '../../../src/core/transaction-options';
 import type { harness, TestCluster } from '../../../src/testing';
 
@@ -65,6 +66,7 @@ export interface AppPoolOptions {
   /** Instead of the cluster's nodes. */
   hosts?: string[];
   transactions?: TransactionsOptions;
+  promotion?: PromotionOptions;
 }
 
 export interface FixtureClusterOptions extends harness.CommonClusterOptions {
@@ -119,6 +121,7 @@ export function commonPoolConfig(cluster: TestCluster, options: AppPoolOptions) 
     ...(options.password && { password: options.password }),
     ...(options.failover && { failover: options.failover }),
     ...(options.transactions && { transactions: options.transactions }),
+    ...(options.promotion && { promotion: options.promotion }),
   };
 }
 

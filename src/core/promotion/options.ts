@@ -1,0 +1,66 @@
+import { ConfigError } from '../errors';
+import { optionalNumber, rejectUnknownKeys, requireObject } from '../validate';
+
+/** `promotion`: the library promotes a replica itself when the primary is gone (docs/promotion.md). */
+export interface PromotionOptions {
+  /** Off by default: most clusters have Patroni, Orchestrator or an operator to promote. */
+  enabled?: boolean;
+  /** The account that promotes, repoints and fences (docs/promotion.md lists its privileges). Default: the pool's. */
+  user?: string;
+  password?: string;
+  /** How long the primary must have failed every probe before a promotion is considered (default 500 ms). */
+  detectAfterMs?: number;
+  /** No second promotion within this long of one this instance saw (default 60000 ms). */
+  cooldownMs?: number;
+  /** The longest wait for the chosen replica to accept writes (default 10000 ms). */
+  promoteTimeoutMs?: number;
+  /** The advisory lock's name, the same in every app instance of one cluster. */
+  lockName?: string;
+}
+
+export interface ResolvedPromotionOptions {
+  readonly detectAfterMs: number;
+  readonly cooldownMs: number;
+  readonly promoteTimeoutMs: number;
+  readonly lockName: string;
+  /** Undefined: the pool's own account. */
+  readonly account: { readonly user: string; readonly password?: string } | undefined;
+}
+
+const KEYS = ['enabled', 'user', 'password', 'detectAfterMs', 'cooldownMs', 'promoteTimeoutMs', 'lockName'];
+
+/** Checks `promotion` (as given); undefined when promotion is off. */
+export function resolvePromotionOptions(value: unknown): ResolvedPromotionOptions | undefined {
+  if (value === undefined) return undefined;
+  const o = requireObject(value, 'promotion');
+  rejectUnknownKeys(o, KEYS, 'promotion');
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean') {
+    throw new ConfigError('promotion.enabled', 'expected true or false.');
+  }
+  for (const key of ['user', 'password', 'lockName'] as const) {
+    if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) {
+      throw new ConfigError(`promotion.${key}`, 'expected a non-empty string.');
+    }
+  }
+  if (o.password !== undefined && o.user === undefined) {
+    throw new ConfigError(
+      'promotion.password',
+      "give `promotion.user` too, or neither (the pool's own account).",
+    );
+  }
+  if (o.enabled !== true) return undefined;
+  const password = o.password as string | undefined;
+  const account = o.user === undefined ? undefined : { user: o.user as string };
+  if (account && password !== undefined)
+    Object.defineProperty(account, 'password', { value: password, enumerable: false });
+  return {
+    detectAfterMs: optionalNumber(o.detectAfterMs, 'promotion.detectAfterMs', 500, { min: 0 }),
+    cooldownMs: optionalNumber(o.cooldownMs, 'promotion.cooldownMs', 60_000, { min: 0 }),
+    promoteTimeoutMs: optionalNumber(o.promoteTimeoutMs, 'promotion.promoteTimeoutMs', 10_000, {
+      min: 0,
+      exclusiveMin: true,
+    }),
+    lockName: (o.lockName as string | undefined) ?? 'failover-pool promotion',
+    account,
+  };
+}

@@ -1,0 +1,262 @@
+import createDebug from 'debug';
+import type { Clock } from '../clock';
+import type { Driver } from '../driver';
+import type { EmitFailoverEvent, PromotionSkippedEvent } from '../events';
+import type { NodeAddress } from '../node';
+import type { ProbeSession } from '../probe-session';
+import type { TopologySnapshot } from '../topology';
+import { type Agreement, type LockSession, takeMajority } from './agreement';
+import { chooseCandidate, type PromotionCandidate } from './candidate';
+import type { ResolvedPromotionOptions } from './options';
+import { promotionVerdict } from './verdict';
+
+const debug = createDebug('failover-pool:promotion');
+
+/** A contender that lost the locks tries again after this long, plus up to as much again (jitter). */
+const RETRY_AFTER_LOSS_MS = 250;
+/** After an attempt failed (sessions refused on a majority, a step that failed), the next waits this long. */
+const FAILURE_RETRY_MS = 1_000;
+/** How long a session of the promoter may take to say goodbye. */
+const CLOSE_GRACE_MS = 200;
+
+/**
+ * Promotion by the library (docs/promotion.md), one per pool with `promotion.enabled`. It reads
+ * every snapshot of the monitor; when the verdict says the primary is gone for everyone
+ * (verdict.ts), it takes the advisory lock on a strict majority of all nodes (agreement.ts), checks
+ * again that no node became writable, chooses the most advanced replica (candidate.ts), promotes it
+ * and points the other replicas at it. A former primary that comes back writable is fenced. Every
+ * step reads the nodes, so an instance that finds the work half done does the rest.
+ */
+export class Promoter {
+  /** When each node that the monitor gives up on was first seen so. */
+  private readonly downSince = new Map<string, number>();
+  private busy = false;
+  private cooldownUntil = Number.NEGATIVE_INFINITY;
+  private retryAfter = Number.NEGATIVE_INFINITY;
+  /** The last skip reported, so that one episode reports it once. */
+  private lastSkip: string | undefined;
+  private readonly fencing = new Set<string>();
+  private ended = false;
+  /** The attempt under way, which `stop` waits for. */
+  private attempting: Promise<void> = Promise.resolve();
+  /** A later look at the last snapshot: the monitor publishes one only when something changes. */
+  private recheck: (() => void) | undefined;
+
+  constructor(
+    private readonly nodes: readonly NodeAddress[],
+    private readonly driver: Pick<Driver<unknown>, 'dialect' | 'openProbeSession'>,
+    private readonly options: ResolvedPromotionOptions,
+    private readonly clock: Clock,
+    private readonly emit: EmitFailoverEvent,
+  ) {}
+
+  /** A new snapshot of the monitor; `lastPrimary`: the node this pool last saw as the primary. */
+  update(snapshot: TopologySnapshot, lastPrimary: string | null): void {
+    if (this.ended) return;
+    const now = this.clock.now();
+    for (const node of snapshot.nodes) {
+      if (node.healthy) this.downSince.delete(node.name);
+      else if (!this.downSince.has(node.name)) this.downSince.set(node.name, now);
+      if (node.excluded === 'stale-primary' && node.healthy && node.writable) this.fence(node.name);
+    }
+    if (snapshot.primary) {
+      this.lastSkip = undefined;
+      return;
+    }
+    this.recheck?.();
+    this.recheck = undefined;
+    if (this.busy) return;
+    if (now < this.retryAfter) {
+      this.lookAgain(snapshot, lastPrimary, this.retryAfter - now);
+      return;
+    }
+    const since = lastPrimary === null ? undefined : this.downSince.get(lastPrimary);
+    if (since !== undefined && now - since < this.options.detectAfterMs) {
+      this.lookAgain(snapshot, lastPrimary, since + this.options.detectAfterMs - now);
+    }
+    const verdict = promotionVerdict({
+      snapshot,
+      lastPrimary,
+      primaryDownForMs: since === undefined ? undefined : now - since,
+      detectAfterMs: this.options.detectAfterMs,
+      coolingDown: now < this.cooldownUntil,
+    });
+    if (verdict.act === 'skip') this.skipped(verdict.reason, lastPrimary);
+    if (verdict.act !== 'promote') return;
+    this.busy = true;
+    this.attempting = this.attempt(verdict.lost, verdict.replicas)
+      .catch((error: unknown) => {
+        this.retryAfter = this.clock.now() + FAILURE_RETRY_MS;
+        this.skipped('failed', verdict.lost, error);
+      })
+      .finally(() => {
+        this.busy = false;
+        // Whatever the outcome, the next try waits: the monitor may not have seen its effect yet.
+        const now = this.clock.now();
+        if (this.retryAfter < now) this.retryAfter = now + RETRY_AFTER_LOSS_MS * (1 + Math.random());
+        // Lost the locks, or failed: the next look decides again.
+        if (!this.ended)
+          this.lookAgain(snapshot, lastPrimary, Math.max(0, this.retryAfter - this.clock.now()));
+      });
+  }
+
+  /** Stops looking; resolves once an attempt under way has ended and closed its sessions. */
+  async stop(): Promise<void> {
+    this.ended = true;
+    this.recheck?.();
+    this.recheck = undefined;
+    await this.attempting;
+  }
+
+  private lookAgain(snapshot: TopologySnapshot, lastPrimary: string | null, afterMs: number): void {
+    this.recheck?.();
+    this.recheck = this.clock.setTimer(
+      () => {
+        this.recheck = undefined;
+        this.update(snapshot, lastPrimary);
+      },
+      afterMs + 1,
+      false,
+    );
+  }
+
+  private async attempt(lost: string, replicas: readonly string[]): Promise<void> {
+    const started = this.clock.now();
+    const { sessions, errors } = await this.openSessions(replicas);
+    let agreement: Agreement | undefined;
+    try {
+      if (sessions.length <= this.nodes.length / 2) {
+        // The promoter's account cannot log in on enough nodes (privileges, password): say why.
+        this.retryAfter = this.clock.now() + FAILURE_RETRY_MS;
+        this.skipped('failed', lost, errors[0]);
+        return;
+      }
+      const { operations } = this.driver.dialect;
+      agreement = await takeMajority(sessions, this.nodes.length, operations, this.options.lockName);
+      if (!agreement.agreed) {
+        // Another instance holds the locks (or they split): follow whoever wins, try again later.
+        this.retryAfter = this.clock.now() + RETRY_AFTER_LOSS_MS * (1 + Math.random());
+        this.skipped('another-instance-promotes', lost);
+        return;
+      }
+      const held = new Set(agreement.held);
+      const mine = sessions.filter((session) => held.has(session.node));
+      this.emit('promotionStarted', { from: lost, replicas: mine.map((s) => s.node) });
+      // Rule 2: with the locks held, nothing may have become writable meanwhile.
+      const prober = this.driver.dialect.createProber();
+      for (const session of mine) {
+        if ((await prober(session.run)).writable) {
+          this.skipped('primary-appeared', lost);
+          return;
+        }
+      }
+      const positions = await Promise.all(
+        mine.map(async (session) => ({
+          node: session.node,
+          position: await operations.currentPosition(session.run),
+        })),
+      );
+      const choice = chooseCandidate(positions, (a, b) => this.driver.dialect.comparePositions(a, b));
+      if (!choice.chosen) {
+        this.skipped(choice.reason, lost);
+        return;
+      }
+      await this.promote(choice.chosen, mine, lost, positions, started);
+    } finally {
+      await agreement?.release();
+      await Promise.all(sessions.map((session) => session.probe.end(CLOSE_GRACE_MS)));
+    }
+  }
+
+  private async promote(
+    chosen: PromotionCandidate,
+    sessions: readonly OpenSession[],
+    lost: string,
+    positions: readonly PromotionCandidate[],
+    started: number,
+  ): Promise<void> {
+    const { operations } = this.driver.dialect;
+    const target = sessions.find((session) => session.node === chosen.node) as OpenSession;
+    debug('promoting %s (was %s)', chosen.node, lost);
+    await operations.promote(target.run, { timeoutMs: this.options.promoteTimeoutMs });
+    this.cooldownUntil = this.clock.now() + this.options.cooldownMs;
+    const address = this.nodes.find((node) => node.name === chosen.node) as NodeAddress;
+    const notRepointed: string[] = [];
+    for (const session of sessions) {
+      if (session.node === chosen.node) continue;
+      try {
+        await operations.repoint(session.run, { host: address.host, port: address.port });
+      } catch (error) {
+        debug('could not repoint %s: %s', session.node, (error as Error).message);
+        notRepointed.push(session.node);
+      }
+    }
+    this.lastSkip = undefined;
+    this.emit('promoted', {
+      node: chosen.node,
+      from: lost,
+      tookMs: Math.round(this.clock.now() - started),
+      position: chosen.position,
+      positions: Object.fromEntries(positions.map((p) => [p.node, p.position])),
+      notRepointed,
+    });
+  }
+
+  /** Rule 6: a former primary back and writable is made read-only for every client. */
+  private fence(node: string): void {
+    if (this.fencing.has(node)) return;
+    this.fencing.add(node);
+    this.openSessions([node])
+      .then(async ({ sessions: [session] }) => {
+        if (!session) return;
+        try {
+          await this.driver.dialect.operations.fence(session.run);
+          this.emit('fenced', { node });
+        } finally {
+          await session.probe.end(CLOSE_GRACE_MS);
+        }
+      })
+      .catch((error: unknown) => debug('could not fence %s: %s', node, (error as Error).message))
+      .finally(() => this.fencing.delete(node));
+  }
+
+  /** Sessions as the promoter's account on `names`; a node that does not let it in is left out. */
+  private async openSessions(
+    names: readonly string[],
+  ): Promise<{ sessions: OpenSession[]; errors: unknown[] }> {
+    const errors: unknown[] = [];
+    const given = this.options.account;
+    const account = given && { user: given.user, purpose: 'promoter' };
+    if (account && given?.password !== undefined) {
+      Object.defineProperty(account, 'password', { value: given.password, enumerable: false });
+    }
+    const opened = await Promise.all(
+      names.map(async (name): Promise<OpenSession | undefined> => {
+        const node = this.nodes.find((n) => n.name === name);
+        if (!node) return undefined;
+        const probe = this.driver.openProbeSession(node, account);
+        try {
+          await probe.ready;
+          return { node: name, run: probe.run, probe };
+        } catch (error) {
+          debug('promoter session to %s failed: %s', name, (error as Error).message);
+          errors.push(error);
+          probe.destroy();
+          return undefined;
+        }
+      }),
+    );
+    return { sessions: opened.filter((session): session is OpenSession => session !== undefined), errors };
+  }
+
+  private skipped(reason: PromotionSkippedEvent['reason'], from: string | null, error?: unknown): void {
+    if (reason === this.lastSkip && error === undefined) return;
+    this.lastSkip = reason;
+    debug('not promoting: %s%s', reason, error === undefined ? '' : ` (${(error as Error).message})`);
+    this.emit('promotionSkipped', error === undefined ? { reason, from } : { reason, from, error });
+  }
+}
+
+interface OpenSession extends LockSession {
+  readonly probe: ProbeSession;
+}

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { FailoverEvents, PromotedEvent, PromotionSkippedEvent } from '../../src/core/events';
+import { mysqlDialect } from '../../src/dialects/mysql/dialect';
+import { postgresDialect } from '../../src/dialects/postgres/dialect';
+import type { TestCluster } from '../../src/testing';
+import { mariadbAdminAccountSql, pgAdminAccountSql, pgAdminFunctionGrants } from './support/admin-account';
+import { replicasCaughtUp } from './support/caught-up';
+import { type AppPool, address, type EngineFixture } from './support/engine-fixture';
+import { oneFixturePerEngine } from './support/fixtures';
+import { endedAfterEach } from './support/resources';
+import { eventually, sleep } from './support/wait';
+import { startWrites } from './support/write-workload';
+
+/**
+ * Promotion by the library (docs/promotion.md), with nobody else repairing the cluster: three app
+ * instances (three pools, each with its own monitor and promoter) on one cluster, the primary
+ * killed. Exactly one instance promotes, the other replica follows the new primary, and the writes
+ * resume with none acknowledged lost (synchronous replication); the old primary, started again, is
+ * fenced (read-only for every client). A primary cut off from the apps
+ * alone, while the replicas still stream from it, is never replaced.
+ */
+
+const ADMIN = 'failover_admin';
+const ADMIN_PASSWORD = randomBytes(12).toString('hex');
+const INSTANCES = 3;
+
+/** The least-privileged account of docs/promotion.md, created on the primary (replicated to all). */
+async function createAdmin(fixture: EngineFixture, cluster: TestCluster): Promise<void> {
+  const pg = fixture.engine === 'postgresql';
+  const statements = pg
+    ? pgAdminAccountSql(ADMIN, ADMIN_PASSWORD)
+    : mariadbAdminAccountSql(ADMIN, ADMIN_PASSWORD);
+  for (const sql of statements) await cluster.query('node1', sql);
+  // Functions belong to a database: EXECUTE is granted again where the pools' sessions log in.
+  const inAppDatabase = { database: cluster.connectionOptions.database };
+  if (pg)
+    for (const sql of pgAdminFunctionGrants(ADMIN)) await cluster.query('node1', sql, [], inAppDatabase);
+  const dialect = fixture.engine === 'postgresql' ? postgresDialect : mysqlDialect;
+  await replicasCaughtUp(dialect, (node, sql, values) => cluster.query(node, sql, values));
+}
+
+/** Every event of one kind from every instance, in order. */
+function collect<K extends keyof FailoverEvents>(pools: readonly AppPool[], event: K) {
+  const seen: FailoverEvents[K][0][] = [];
+  for (const pool of pools) pool.on(event, ((payload: FailoverEvents[K][0]) => seen.push(payload)) as never);
+  return seen;
+}
+
+describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, fixture) => {
+  const started = endedAfterEach();
+
+  const instances = (cluster: TestCluster): AppPool[] =>
+    Array.from({ length: INSTANCES }, () =>
+      started.pool(
+        fixture.pool(cluster, {
+          promotion: { enabled: true, user: ADMIN, password: ADMIN_PASSWORD },
+        }),
+      ),
+    );
+
+  it('kill -9 of the primary: exactly one instance promotes, the other replica follows, no write is lost', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true, replication: 'sync' }));
+    await createAdmin(fixture, cluster);
+    const pools = instances(cluster);
+    const promoted = collect(pools, 'promoted');
+    const skipped = collect(pools, 'promotionSkipped');
+    await Promise.all(pools.map((pool) => pool.query('SELECT 1')));
+    const stream = startWrites({ query: (text, values) => pools[0]!.query(fixture.sql(text), values) });
+    await sleep(300);
+
+    cluster.kill('node1', 'SIGKILL');
+    const node1 = address(cluster, 'node1');
+    await eventually(
+      'a new primary in every instance',
+      () => pools.every((pool) => ![null, node1].includes(pool.topology().primary)),
+      20_000,
+    );
+    await sleep(500);
+    await stream.stop();
+
+    expect(promoted, JSON.stringify(skipped)).toHaveLength(1);
+    const event = promoted[0] as PromotedEvent;
+    const winner = cluster.nodes.find((n) => address(cluster, n.name) === event.node)?.name as string;
+    expect(['node2', 'node3']).toContain(winner);
+    expect(event.from).toBe(node1);
+    expect(event.notRepointed).toEqual([]);
+    for (const pool of pools) expect(pool.topology().primary).toBe(event.node);
+    // The other replica streams from the new primary.
+    const other = winner === 'node2' ? 'node3' : 'node2';
+    await cluster.waitForReplication(other, 20_000, winner);
+    const result = stream.history.check(await fixture.idsOn(cluster, winner));
+    console.log(
+      `[${fixture.name}] promotion by the library: ${JSON.stringify({ winner, tookMs: event.tookMs, ...result.counts })}`,
+    );
+    expect(result.lost).toEqual([]);
+    expect(result.duplicates).toEqual([]);
+
+    // The old primary comes back, writable and behind: it is fenced, and nothing goes to it.
+    const fenced = collect(pools, 'fenced');
+    await cluster.start('node1');
+    await eventually('node1 to be fenced', () => fenced.some((e) => e.node === node1), 20_000);
+    await expect(
+      cluster.query('node1', fixture.sql('INSERT INTO writes VALUES ($1)'), [-1], { as: 'app' }),
+    ).rejects.toThrow(/read.only/i);
+    for (const pool of pools) expect(pool.topology().primary).toBe(event.node);
+  });
+
+  it('never promotes while the replicas still stream from a primary the apps alone cannot reach', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true, proxies: true }));
+    await createAdmin(fixture, cluster);
+    const pools = instances(cluster);
+    const promoted = collect(pools, 'promoted');
+    const skipped = collect(pools, 'promotionSkipped');
+    await Promise.all(pools.map((pool) => pool.query('SELECT 1')));
+
+    // Only the apps go through the proxies: the replicas keep streaming from node1.
+    const partition = cluster.proxy('node1').blackhole();
+    await eventually(
+      'the instances to lose node1',
+      () => pools.every((pool) => pool.topology().primary === null),
+      20_000,
+    );
+    await sleep(3_000); // six times promotion.detectAfterMs
+    expect(promoted).toEqual([]);
+    expect(skipped.map((e: PromotionSkippedEvent) => e.reason)).toContain('replicas-still-receiving');
+    await partition.off();
+    await eventually(
+      'node1 back as the primary',
+      // The pools name node1 by its proxy's address.
+      () => pools.every((pool) => pool.topology().primary === cluster.connectionOptions.hosts[0]),
+      20_000,
+    );
+  });
+});
