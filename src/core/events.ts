@@ -133,6 +133,12 @@ export interface PromotionSkippedEvent {
   readonly error?: unknown;
 }
 
+/** A replica that received nothing while a primary was known was pointed at it (a promotion finished). */
+export interface RepointedEvent {
+  readonly node: string;
+  readonly to: string;
+}
+
 /** A former primary that came back writable was made read-only for every client. */
 export interface FencedEvent {
   readonly node: string;
@@ -153,6 +159,7 @@ export interface FailoverEvents {
   promotionStarted: [event: PromotionStartedEvent];
   promoted: [event: PromotedEvent];
   promotionSkipped: [event: PromotionSkippedEvent];
+  repointed: [event: RepointedEvent];
   fenced: [event: FencedEvent];
 }
 
@@ -177,5 +184,6 @@ export const FAILOVER_EVENT_NAMES: readonly (keyof FailoverEvents)[] = [
   'promotionStarted',
   'promoted',
   'promotionSkipped',
+  'repointed',
   'fenced',
 ];

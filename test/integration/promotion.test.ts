@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FailoverEvents, PromotedEvent, PromotionSkippedEvent } from '../../src/core/events';
+import type { PromotionOptions } from '../../src/core/promotion/options';
 import { mysqlDialect } from '../../src/dialects/mysql/dialect';
 import { postgresDialect } from '../../src/dialects/postgres/dialect';
 import type { TestCluster } from '../../src/testing';
@@ -50,11 +51,11 @@ function collect<K extends keyof FailoverEvents>(pools: readonly AppPool[], even
 describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, fixture) => {
   const started = endedAfterEach();
 
-  const instances = (cluster: TestCluster): AppPool[] =>
+  const instances = (cluster: TestCluster, promotion: PromotionOptions = {}): AppPool[] =>
     Array.from({ length: INSTANCES }, () =>
       started.pool(
         fixture.pool(cluster, {
-          promotion: { enabled: true, user: ADMIN, password: ADMIN_PASSWORD },
+          promotion: { enabled: true, user: ADMIN, password: ADMIN_PASSWORD, ...promotion },
         }),
       ),
     );
@@ -104,6 +105,29 @@ describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, f
       cluster.query('node1', fixture.sql('INSERT INTO writes VALUES ($1)'), [-1], { as: 'app' }),
     ).rejects.toThrow(/read.only/i);
     for (const pool of pools) expect(pool.topology().primary).toBe(event.node);
+  });
+
+  it('finishes a promotion left half done: a replica still pointed at the dead primary is repointed', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true }));
+    await createAdmin(fixture, cluster);
+    // Instances that would not promote themselves for ten minutes: someone else promotes here.
+    const pools = instances(cluster, { detectAfterMs: 600_000 });
+    const repointed = collect(pools, 'repointed');
+    await Promise.all(pools.map((pool) => pool.query('SELECT 1')));
+    cluster.kill('node1', 'SIGKILL');
+    // A promoter that died after promoting node2 and before repointing node3.
+    await cluster.promote('node2');
+    await eventually(
+      'node3 repointed',
+      () => repointed.some((e) => e.to === address(cluster, 'node2')),
+      30_000,
+    );
+    expect(repointed.map((e) => e.node)).toContain(address(cluster, 'node3'));
+    await cluster.waitForReplication('node3', 30_000, 'node2');
+    await pools[0]!.query(fixture.sql('INSERT INTO writes VALUES ($1)'), [7]);
+    await eventually('node3 to apply a write on node2', async () =>
+      (await fixture.idsOn(cluster, 'node3')).includes('7'),
+    );
   });
 
   it('never promotes while the replicas still stream from a primary the apps alone cannot reach', async () => {

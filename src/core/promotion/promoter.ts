@@ -16,6 +16,12 @@ const debug = createDebug('failover-pool:promotion');
 const RETRY_AFTER_LOSS_MS = 250;
 /** After an attempt failed (sessions refused on a majority, a step that failed), the next waits this long. */
 const FAILURE_RETRY_MS = 1_000;
+/**
+ * A replica that receives nothing this long while a primary is known is pointed at it (rule 5).
+ * Longer than a replica takes to reconnect after a switchover or a repoint (PostgreSQL retries its
+ * WAL receiver every `wal_retrieve_retry_interval`, 5 s by default).
+ */
+const REPAIR_AFTER_MS = 10_000;
 /** How long a session of the promoter may take to say goodbye. */
 const CLOSE_GRACE_MS = 200;
 
@@ -28,6 +34,8 @@ const CLOSE_GRACE_MS = 200;
  * step reads the nodes, so an instance that finds the work half done does the rest.
  */
 export class Promoter {
+  /** Since when each healthy replica has received nothing while a primary was known (rule 5). */
+  private readonly stranded = new Map<string, number>();
   /** When each node that the monitor gives up on was first seen so. */
   private readonly downSince = new Map<string, number>();
   private busy = false;
@@ -59,12 +67,14 @@ export class Promoter {
       else if (!this.downSince.has(node.name)) this.downSince.set(node.name, now);
       if (node.excluded === 'stale-primary' && node.healthy && node.writable) this.fence(node.name);
     }
-    if (snapshot.primary) {
-      this.lastSkip = undefined;
-      return;
-    }
     this.recheck?.();
     this.recheck = undefined;
+    if (snapshot.primary) {
+      this.lastSkip = undefined;
+      this.repairStranded(snapshot, snapshot.primary.name, now);
+      return;
+    }
+    this.stranded.clear();
     if (this.busy) return;
     if (now < this.retryAfter) {
       this.lookAgain(snapshot, lastPrimary, this.retryAfter - now);
@@ -98,6 +108,67 @@ export class Promoter {
         if (!this.ended)
           this.lookAgain(snapshot, lastPrimary, Math.max(0, this.retryAfter - this.clock.now()));
       });
+  }
+
+  /**
+   * Rule 5: a promotion another instance left half done (it died after promoting, before pointing
+   * the other replicas at the new primary) is finished here. A healthy replica that has received
+   * nothing for REPAIR_AFTER_MS while a primary is known is pointed at it, under the same majority
+   * of advisory locks as a promotion. Repointing a replica that already follows the primary is
+   * harmless, so a slow reconnect costs at most one needless reload.
+   */
+  private repairStranded(snapshot: TopologySnapshot, primary: string, now: number): void {
+    const lost = snapshot.nodes.filter(
+      (node) =>
+        node.healthy && node.role === 'replica' && !node.excluded && node.replication?.receiving === false,
+    );
+    for (const name of [...this.stranded.keys()]) {
+      if (!lost.some((node) => node.name === name)) this.stranded.delete(name);
+    }
+    for (const node of lost) if (!this.stranded.has(node.name)) this.stranded.set(node.name, now);
+    const due = [...this.stranded]
+      .filter(([, since]) => now - since >= REPAIR_AFTER_MS)
+      .map(([name]) => name);
+    if (lost.length > 0 && due.length < lost.length) {
+      const next = Math.min(...[...this.stranded.values()]) + REPAIR_AFTER_MS - now;
+      this.lookAgain(snapshot, primary, Math.max(0, next));
+    }
+    if (due.length === 0 || this.busy || now < this.retryAfter) {
+      if (due.length > 0 && !this.busy) this.lookAgain(snapshot, primary, this.retryAfter - now);
+      return;
+    }
+    this.busy = true;
+    const healthy = snapshot.nodes.filter((node) => node.healthy).map((node) => node.name);
+    this.attempting = this.repoint(primary, due, healthy)
+      .catch((error: unknown) => debug('could not repoint %s: %s', due.join(', '), (error as Error).message))
+      .finally(() => {
+        this.busy = false;
+        this.retryAfter = this.clock.now() + FAILURE_RETRY_MS;
+        for (const name of due) this.stranded.delete(name);
+      });
+  }
+
+  private async repoint(
+    primary: string,
+    replicas: readonly string[],
+    reachable: readonly string[],
+  ): Promise<void> {
+    const { sessions } = await this.openSessions(reachable);
+    let agreement: Agreement | undefined;
+    try {
+      const { operations } = this.driver.dialect;
+      agreement = await takeMajority(sessions, this.nodes.length, operations, this.options.lockName);
+      if (!agreement.agreed) return;
+      const address = this.nodes.find((node) => node.name === primary) as NodeAddress;
+      for (const session of sessions) {
+        if (!replicas.includes(session.node)) continue;
+        await operations.repoint(session.run, { host: address.host, port: address.port });
+        this.emit('repointed', { node: session.node, to: primary });
+      }
+    } finally {
+      await agreement?.release();
+      await Promise.all(sessions.map((session) => session.probe.end(CLOSE_GRACE_MS)));
+    }
   }
 
   /** Stops looking; resolves once an attempt under way has ended and closed its sessions. */
