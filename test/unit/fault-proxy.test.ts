@@ -291,7 +291,10 @@ describe('fault proxy: sliceWrites', () => {
     expect(c.received.toString()).toBe(`warm${payload}`);
     expect(server.received().toString()).toBe(payload);
     expect(server.chunks.length).toBeGreaterThan(5);
-    expect(Math.max(...server.chunks.map((chunk) => chunk.length))).toBeLessThanOrEqual(7);
+    // TCP may join two fragments into one read when the receiver is slow (a loaded CI machine): most
+    // reads, not every one, are a single fragment of 1-7 bytes. Unsliced, the payload is one read.
+    const small = server.chunks.filter((chunk) => chunk.length <= 7).length;
+    expect(small / server.chunks.length).toBeGreaterThanOrEqual(0.8);
   });
 });
 
