@@ -107,6 +107,27 @@ describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, f
     for (const pool of pools) expect(pool.topology().primary).toBe(event.node);
   });
 
+  it('points the replicas at the replication address of the new primary, not at the address the apps use', async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true, proxies: true }));
+    await createAdmin(fixture, cluster);
+    // The apps reach each node through its proxy; the replicas reach it directly.
+    const replicationHosts = Object.fromEntries(
+      cluster.nodes.map((node, i) => [
+        cluster.connectionOptions.hosts[i] as string,
+        address(cluster, node.name),
+      ]),
+    );
+    const pools = instances(cluster, { replicationHosts });
+    const promoted = collect(pools, 'promoted');
+    await Promise.all(pools.map((pool) => pool.query('SELECT 1')));
+    cluster.kill('node1', 'SIGKILL');
+    await eventually('a promotion', () => promoted.length > 0, 20_000);
+    const winner = cluster.nodes[cluster.connectionOptions.hosts.indexOf(promoted[0]!.node)]!.name;
+    const other = winner === 'node2' ? 'node3' : 'node2';
+    // Streaming from the new primary's own port, not from its proxy's.
+    await cluster.waitForReplication(other, 20_000, winner);
+  });
+
   it('finishes a promotion left half done: a replica still pointed at the dead primary is repointed', async () => {
     const cluster = started.cluster(await fixture.start({ writesTable: true }));
     await createAdmin(fixture, cluster);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock';
 import type { NodeView } from '../../src/core/node';
 import { chooseCandidate } from '../../src/core/promotion/candidate';
-import { resolvePromotionOptions } from '../../src/core/promotion/options';
+import { type ResolvedPromotionOptions, resolvePromotionOptions } from '../../src/core/promotion/options';
+import { Promoter } from '../../src/core/promotion/promoter';
 import { promotionVerdict, type VerdictInput } from '../../src/core/promotion/verdict';
 import type { TopologySnapshot } from '../../src/core/topology';
 import {
@@ -10,6 +12,7 @@ import {
   compareMysqlPositions,
   comparePgPositions,
 } from '../../src/dialects/positions';
+import { postgresDialect } from '../../src/dialects/postgres/dialect';
 
 describe('positions compare', () => {
   it('PostgreSQL LSNs by their byte offset', () => {
@@ -148,5 +151,44 @@ describe('promotion options', () => {
     [{ enabled: true, cooldown: 5 }, 'promotion.cooldown'],
   ])('name the option at fault: %j', (value, option) => {
     expect(() => resolvePromotionOptions(value)).toThrow(expect.objectContaining({ code: 'CONFIG', option }));
+  });
+});
+
+describe('promotion.replicationHosts', () => {
+  const nodes = [
+    { name: 'db1-proxy:6432', host: 'db1-proxy', port: 6432 },
+    { name: 'db2-proxy:6432', host: 'db2-proxy', port: 6432 },
+  ];
+  const driver = {
+    dialect: postgresDialect,
+    openProbeSession: () => {
+      throw new Error('not in this test');
+    },
+  };
+  const promoter = (replicationHosts: Record<string, string>) =>
+    new Promoter(
+      nodes,
+      driver,
+      resolvePromotionOptions({ enabled: true, replicationHosts }) as ResolvedPromotionOptions,
+      systemClock,
+      () => undefined,
+    );
+
+  it('takes an address per listed node', () => {
+    expect(() =>
+      promoter({ 'db1-proxy:6432': 'db1.internal:5432', 'db2-proxy:6432': 'db2.internal' }),
+    ).not.toThrow();
+  });
+
+  it('refuses a key that names no listed node, and a value that is no address', () => {
+    expect(() => promoter({ 'db3:5432': 'db3.internal:5432' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG', option: "promotion.replicationHosts['db3:5432']" }),
+    );
+    expect(() =>
+      resolvePromotionOptions({ enabled: true, replicationHosts: { 'db1-proxy:6432': 5432 } }),
+    ).toThrow(expect.objectContaining({ option: 'promotion.replicationHosts' }));
+    expect(() => promoter({ 'db1-proxy:6432': 'db1:notaport' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG' }),
+    );
   });
 });

@@ -16,6 +16,12 @@ export interface PromotionOptions {
   promoteTimeoutMs?: number;
   /** The advisory lock's name, the same in every app instance of one cluster. */
   lockName?: string;
+  /**
+   * How the replicas reach a node, where it differs from how the app does (a proxy, another DNS
+   * name): `{ 'db1-proxy:6432': 'db1.internal:5432' }`, keyed by the node as listed in `hosts`.
+   * Replicas are pointed at the new primary's address from here; default: the app's.
+   */
+  replicationHosts?: Record<string, string>;
 }
 
 export interface ResolvedPromotionOptions {
@@ -23,11 +29,22 @@ export interface ResolvedPromotionOptions {
   readonly cooldownMs: number;
   readonly promoteTimeoutMs: number;
   readonly lockName: string;
+  /** As given (checked against the nodes by the promoter, which knows them). */
+  readonly replicationHosts: Readonly<Record<string, string>>;
   /** Undefined: the pool's own account. */
   readonly account: { readonly user: string; readonly password?: string } | undefined;
 }
 
-const KEYS = ['enabled', 'user', 'password', 'detectAfterMs', 'cooldownMs', 'promoteTimeoutMs', 'lockName'];
+const KEYS = [
+  'enabled',
+  'user',
+  'password',
+  'detectAfterMs',
+  'cooldownMs',
+  'promoteTimeoutMs',
+  'lockName',
+  'replicationHosts',
+];
 
 /** Checks `promotion` (as given); undefined when promotion is off. */
 export function resolvePromotionOptions(value: unknown): ResolvedPromotionOptions | undefined {
@@ -48,6 +65,18 @@ export function resolvePromotionOptions(value: unknown): ResolvedPromotionOption
       "give `promotion.user` too, or neither (the pool's own account).",
     );
   }
+  const replicationHosts = o.replicationHosts ?? {};
+  if (
+    typeof replicationHosts !== 'object' ||
+    replicationHosts === null ||
+    Array.isArray(replicationHosts) ||
+    Object.values(replicationHosts).some((value) => typeof value !== 'string')
+  ) {
+    throw new ConfigError(
+      'promotion.replicationHosts',
+      "expected an object such as { 'db1-proxy:6432': 'db1.internal:5432' }: each listed node, and how the replicas reach it.",
+    );
+  }
   if (o.enabled !== true) return undefined;
   const password = o.password as string | undefined;
   const account = o.user === undefined ? undefined : { user: o.user as string };
@@ -61,6 +90,7 @@ export function resolvePromotionOptions(value: unknown): ResolvedPromotionOption
       exclusiveMin: true,
     }),
     lockName: (o.lockName as string | undefined) ?? 'failover-pool promotion',
+    replicationHosts: replicationHosts as Record<string, string>,
     account,
   };
 }

@@ -1,8 +1,11 @@
 import createDebug from 'debug';
 import type { Clock } from '../clock';
 import type { Driver } from '../driver';
+import { ConfigError } from '../errors';
 import type { EmitFailoverEvent, PromotionSkippedEvent } from '../events';
+import { parseHosts } from '../hosts';
 import type { NodeAddress } from '../node';
+import type { ReplicationSource } from '../node-operations';
 import type { ProbeSession } from '../probe-session';
 import type { TopologySnapshot } from '../topology';
 import { type Agreement, type LockSession, takeMajority } from './agreement';
@@ -50,13 +53,22 @@ export class Promoter {
   /** A later look at the last snapshot: the monitor publishes one only when something changes. */
   private recheck: (() => void) | undefined;
 
+  /** How the replicas reach each node (promotion.replicationHosts; default: the app's address). */
+  private readonly replicationAddresses: ReadonlyMap<string, ReplicationSource>;
+
   constructor(
     private readonly nodes: readonly NodeAddress[],
     private readonly driver: Pick<Driver<unknown>, 'dialect' | 'openProbeSession'>,
     private readonly options: ResolvedPromotionOptions,
     private readonly clock: Clock,
     private readonly emit: EmitFailoverEvent,
-  ) {}
+  ) {
+    this.replicationAddresses = replicationAddresses(
+      nodes,
+      options.replicationHosts,
+      driver.dialect.defaultPort,
+    );
+  }
 
   /** A new snapshot of the monitor; `lastPrimary`: the node this pool last saw as the primary. */
   update(snapshot: TopologySnapshot, lastPrimary: string | null): void {
@@ -159,10 +171,10 @@ export class Promoter {
       const { operations } = this.driver.dialect;
       agreement = await takeMajority(sessions, this.nodes.length, operations, this.options.lockName);
       if (!agreement.agreed) return;
-      const address = this.nodes.find((node) => node.name === primary) as NodeAddress;
+      const address = this.replicationAddresses.get(primary) as ReplicationSource;
       for (const session of sessions) {
         if (!replicas.includes(session.node)) continue;
-        await operations.repoint(session.run, { host: address.host, port: address.port });
+        await operations.repoint(session.run, address);
         this.emit('repointed', { node: session.node, to: primary });
       }
     } finally {
@@ -251,12 +263,12 @@ export class Promoter {
     debug('promoting %s (was %s)', chosen.node, lost);
     await operations.promote(target.run, { timeoutMs: this.options.promoteTimeoutMs });
     this.cooldownUntil = this.clock.now() + this.options.cooldownMs;
-    const address = this.nodes.find((node) => node.name === chosen.node) as NodeAddress;
+    const address = this.replicationAddresses.get(chosen.node) as ReplicationSource;
     const notRepointed: string[] = [];
     for (const session of sessions) {
       if (session.node === chosen.node) continue;
       try {
-        await operations.repoint(session.run, { host: address.host, port: address.port });
+        await operations.repoint(session.run, address);
       } catch (error) {
         debug('could not repoint %s: %s', session.node, (error as Error).message);
         notRepointed.push(session.node);
@@ -330,4 +342,32 @@ export class Promoter {
 
 interface OpenSession extends LockSession {
   readonly probe: ProbeSession;
+}
+
+/**
+ * Each node's replication address: from `given` (keyed by the node as listed), else the app's. A
+ * key that names no listed node is a mistake the app should hear of at once.
+ */
+function replicationAddresses(
+  nodes: readonly NodeAddress[],
+  given: Readonly<Record<string, string>>,
+  defaultPort: number,
+): Map<string, ReplicationSource> {
+  const addresses = new Map<string, ReplicationSource>(
+    nodes.map((node) => [node.name, { host: node.host, port: node.port }]),
+  );
+  for (const [listed, reachedAt] of Object.entries(given)) {
+    const option = `promotion.replicationHosts['${listed}']`;
+    const [key] = parseHosts([listed], defaultPort, option);
+    const node = nodes.find((n) => n.name === key?.name);
+    if (!node) {
+      throw new ConfigError(
+        option,
+        `${listed} is not one of the listed hosts (${nodes.map((n) => n.name).join(', ')}); key each entry by a node as \`hosts\` lists it.`,
+      );
+    }
+    const [address] = parseHosts([reachedAt], node.port, option);
+    if (address) addresses.set(node.name, { host: address.host, port: address.port });
+  }
+  return addresses;
 }
