@@ -192,3 +192,67 @@ describe('promotion.replicationHosts', () => {
     );
   });
 });
+
+describe('Promoter on a node that freezes mid-attempt', () => {
+  it('stops at once: the sessions of an attempt under way are closed, their statements fail', async () => {
+    const nodes = ['db1:5432', 'db2:5432', 'db3:5432'].map((name) => ({
+      name,
+      host: name.split(':')[0] as string,
+      port: 5432,
+    }));
+    const destroyed: string[] = [];
+    // Sessions that log in, then never answer a statement until they are closed.
+    const driver = {
+      dialect: postgresDialect,
+      openProbeSession: (node: { name: string }) => {
+        let fail: (error: Error) => void = () => undefined;
+        const answer = new Promise<never>((_resolve, reject) => {
+          fail = reject;
+        });
+        return {
+          ready: Promise.resolve(),
+          run: () => answer,
+          onFailure: () => undefined,
+          destroy: () => {
+            destroyed.push(node.name);
+            fail(new Error('closed'));
+          },
+          end: async () => undefined,
+        };
+      },
+    };
+    const promoter = new Promoter(
+      nodes,
+      driver,
+      resolvePromotionOptions({ enabled: true, detectAfterMs: 0 }) as ResolvedPromotionOptions,
+      systemClock,
+      () => undefined,
+    );
+    const view = (name: string, overrides: Partial<NodeView>): NodeView => ({
+      name,
+      host: name,
+      port: 5432,
+      role: 'replica',
+      healthy: true,
+      writable: false,
+      suspect: false,
+      replication: { receiving: false },
+      ...overrides,
+    });
+    const base = { version: 1, generation: 1, primary: null };
+    const primary = view('db1:5432', { role: 'primary', writable: true, replication: undefined });
+    promoter.update({ ...base, primary, nodes: [primary, view('db2:5432', {}), view('db3:5432', {})] }, null);
+    const gone = view('db1:5432', { role: 'unknown', healthy: false, replication: undefined });
+    const snapshot = { ...base, nodes: [gone, view('db2:5432', {}), view('db3:5432', {})] };
+    promoter.update(snapshot, 'db1:5432');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    promoter.update(snapshot, 'db1:5432'); // detectAfterMs 0: the attempt starts, and hangs on the locks
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const stopped = await Promise.race([
+      promoter.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000)),
+    ]);
+    expect(stopped).toBe('stopped');
+    expect(destroyed.sort()).toEqual(['db2:5432', 'db3:5432']);
+  });
+});

@@ -25,6 +25,8 @@ const FAILURE_RETRY_MS = 1_000;
  * WAL receiver every `wal_retrieve_retry_interval`, 5 s by default).
  */
 const REPAIR_AFTER_MS = 10_000;
+/** A promoter's session is closed this long after `promotion.promoteTimeoutMs`, whatever it waits for. */
+const WATCHDOG_SLACK_MS = 5_000;
 /** How long a session of the promoter may take to say goodbye. */
 const CLOSE_GRACE_MS = 200;
 
@@ -47,6 +49,8 @@ export class Promoter {
   /** The last skip reported, so that one episode reports it once. */
   private lastSkip: string | undefined;
   private readonly fencing = new Set<string>();
+  /** The promoter's sessions now open, with the cancel of each one's watchdog. */
+  private readonly live = new Map<ProbeSession, () => void>();
   private ended = false;
   /** The attempt under way, which `stop` waits for. */
   private attempting: Promise<void> = Promise.resolve();
@@ -179,7 +183,7 @@ export class Promoter {
       }
     } finally {
       await agreement?.release();
-      await Promise.all(sessions.map((session) => session.probe.end(CLOSE_GRACE_MS)));
+      await Promise.all(sessions.map((session) => this.close(session.probe)));
     }
   }
 
@@ -188,6 +192,11 @@ export class Promoter {
     this.ended = true;
     this.recheck?.();
     this.recheck = undefined;
+    // An attempt under way ends at once: its statements fail with their sessions.
+    for (const probe of [...this.live.keys()]) {
+      this.forget(probe);
+      probe.destroy();
+    }
     await this.attempting;
   }
 
@@ -247,7 +256,7 @@ export class Promoter {
       await this.promote(choice.chosen, mine, lost, positions, started);
     } finally {
       await agreement?.release();
-      await Promise.all(sessions.map((session) => session.probe.end(CLOSE_GRACE_MS)));
+      await Promise.all(sessions.map((session) => this.close(session.probe)));
     }
   }
 
@@ -296,7 +305,7 @@ export class Promoter {
           await this.driver.dialect.operations.fence(session.run);
           this.emit('fenced', { node });
         } finally {
-          await session.probe.end(CLOSE_GRACE_MS);
+          await this.close(session.probe);
         }
       })
       .catch((error: unknown) => debug('could not fence %s: %s', node, (error as Error).message))
@@ -318,18 +327,40 @@ export class Promoter {
         const node = this.nodes.find((n) => n.name === name);
         if (!node) return undefined;
         const probe = this.driver.openProbeSession(node, account);
+        // A node that freezes mid-attempt must not hold the promoter (and the pool's end) forever:
+        // past the watchdog its session is closed, and the statement waiting on it fails.
+        this.live.set(
+          probe,
+          this.clock.setTimer(
+            () => probe.destroy(),
+            this.options.promoteTimeoutMs + WATCHDOG_SLACK_MS,
+            false,
+          ),
+        );
         try {
           await probe.ready;
           return { node: name, run: probe.run, probe };
         } catch (error) {
           debug('promoter session to %s failed: %s', name, (error as Error).message);
           errors.push(error);
+          this.forget(probe);
           probe.destroy();
           return undefined;
         }
       }),
     );
     return { sessions: opened.filter((session): session is OpenSession => session !== undefined), errors };
+  }
+
+  /** Says goodbye to a session of the promoter (closed at once if the node does not answer). */
+  private async close(probe: ProbeSession): Promise<void> {
+    this.forget(probe);
+    await probe.end(CLOSE_GRACE_MS);
+  }
+
+  private forget(probe: ProbeSession): void {
+    this.live.get(probe)?.();
+    this.live.delete(probe);
   }
 
   private skipped(reason: PromotionSkippedEvent['reason'], from: string | null, error?: unknown): void {
