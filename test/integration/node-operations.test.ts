@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +12,6 @@ import {
   startMariadbCluster,
   startPgCluster,
 } from '../../src/testing';
-import { mariadbAdminAccountSql, pgAdminAccountSql } from './support/admin-account';
-import { replicasCaughtUp } from './support/caught-up';
 import { skipOrFail } from './support/required-servers';
 
 /**
@@ -25,8 +22,10 @@ import { skipOrFail } from './support/required-servers';
  * to show that repeating it is harmless.
  */
 
-const ADMIN = 'failover_admin';
-const ADMIN_PASSWORD = randomBytes(12).toString('hex');
+interface Account {
+  readonly user: string;
+  readonly password: string;
+}
 
 /** A session that stays open (locks belong to their session), with the dialect's RunSql over it. */
 interface Session {
@@ -66,16 +65,12 @@ const postgres: EngineKit = {
   async start() {
     const cluster = await startPgCluster({ source: 'system' });
     try {
-      // Roles are replicated with everything else.
-      for (const sql of pgAdminAccountSql(ADMIN, ADMIN_PASSWORD)) {
-        await cluster.query('node1', sql);
-      }
       const app = cluster.connectionOptions;
       await pgSession(cluster, 'node1', app.user, app.password, app.database, (run) =>
         run('CREATE TABLE items (id int PRIMARY KEY)'),
       );
-      await replicasCaughtUp(postgresDialect, (node, sql, values) => cluster.query(node, sql, values));
-      return pgCluster(cluster);
+      // Roles are replicated with everything else; it resolves once the replicas have both.
+      return pgCluster(cluster, await cluster.createPromotionAccount());
     } catch (error) {
       await cluster.destroy();
       throw error;
@@ -83,11 +78,17 @@ const postgres: EngineKit = {
   },
 };
 
-function pgCluster(cluster: PgCluster): Cluster {
+function pgCluster(cluster: PgCluster, account: Account): Cluster {
   const app = cluster.connectionOptions;
   return {
     async admin(node) {
-      const client = new pg.Client({ ...pgAddress(cluster, node), user: ADMIN, password: ADMIN_PASSWORD });
+      // The account may run pg_promote and pg_reload_conf in the app's database.
+      const client = new pg.Client({
+        ...pgAddress(cluster, node),
+        database: app.database,
+        user: account.user,
+        password: account.password,
+      });
       client.on('error', () => undefined);
       await client.connect();
       return {
@@ -147,13 +148,11 @@ const mariadb: EngineKit = {
   async start() {
     const cluster = await startMariadbCluster();
     try {
-      for (const sql of mariadbAdminAccountSql(ADMIN, ADMIN_PASSWORD)) await cluster.query('node1', sql);
       await cluster.query(
         'node1',
         `CREATE TABLE ${cluster.connectionOptions.database}.items (id int PRIMARY KEY)`,
       );
-      await replicasCaughtUp(mysqlDialect, (node, sql, values) => cluster.query(node, sql, values));
-      return mariadbCluster(cluster);
+      return mariadbCluster(cluster, await cluster.createPromotionAccount());
     } catch (error) {
       await cluster.destroy();
       throw error;
@@ -161,7 +160,7 @@ const mariadb: EngineKit = {
   },
 };
 
-function mariadbCluster(cluster: MariadbCluster): Cluster {
+function mariadbCluster(cluster: MariadbCluster, account: Account): Cluster {
   const app = cluster.connectionOptions;
   const session = async (
     node: string,
@@ -195,7 +194,7 @@ function mariadbCluster(cluster: MariadbCluster): Cluster {
     }
   };
   return {
-    admin: (node) => session(node, ADMIN, ADMIN_PASSWORD),
+    admin: (node) => session(node, account.user, account.password),
     appInsert: (node, id) =>
       asApp(node, (run) => run('INSERT INTO items VALUES (?)', [id]).then(() => undefined)),
     appCount: (node) =>

@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FailoverEvents, PromotedEvent, PromotionSkippedEvent } from '../../src/core/events';
 import type { PromotionOptions } from '../../src/core/promotion/options';
-import { mysqlDialect } from '../../src/dialects/mysql/dialect';
-import { postgresDialect } from '../../src/dialects/postgres/dialect';
 import type { TestCluster } from '../../src/testing';
-import { mariadbAdminAccountSql, pgAdminAccountSql, pgAdminFunctionGrants } from './support/admin-account';
-import { replicasCaughtUp } from './support/caught-up';
-import { type AppPool, address, type EngineFixture } from './support/engine-fixture';
+import { type AppPool, address } from './support/engine-fixture';
 import { oneFixturePerEngine } from './support/fixtures';
 import { endedAfterEach } from './support/resources';
 import { eventually, sleep } from './support/wait';
@@ -22,24 +17,7 @@ import { startWrites } from './support/write-workload';
  * alone, while the replicas still stream from it, is never replaced.
  */
 
-const ADMIN = 'failover_admin';
-const ADMIN_PASSWORD = randomBytes(12).toString('hex');
 const INSTANCES = 3;
-
-/** The least-privileged account of docs/promotion.md, created on the primary (replicated to all). */
-async function createAdmin(fixture: EngineFixture, cluster: TestCluster): Promise<void> {
-  const pg = fixture.engine === 'postgresql';
-  const statements = pg
-    ? pgAdminAccountSql(ADMIN, ADMIN_PASSWORD)
-    : mariadbAdminAccountSql(ADMIN, ADMIN_PASSWORD);
-  for (const sql of statements) await cluster.query('node1', sql);
-  // Functions belong to a database: EXECUTE is granted again where the pools' sessions log in.
-  const inAppDatabase = { database: cluster.connectionOptions.database };
-  if (pg)
-    for (const sql of pgAdminFunctionGrants(ADMIN)) await cluster.query('node1', sql, [], inAppDatabase);
-  const dialect = fixture.engine === 'postgresql' ? postgresDialect : mysqlDialect;
-  await replicasCaughtUp(dialect, (node, sql, values) => cluster.query(node, sql, values));
-}
 
 /** Every event of one kind from every instance, in order. */
 function collect<K extends keyof FailoverEvents>(pools: readonly AppPool[], event: K) {
@@ -51,19 +29,16 @@ function collect<K extends keyof FailoverEvents>(pools: readonly AppPool[], even
 describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, fixture) => {
   const started = endedAfterEach();
 
-  const instances = (cluster: TestCluster, promotion: PromotionOptions = {}): AppPool[] =>
-    Array.from({ length: INSTANCES }, () =>
-      started.pool(
-        fixture.pool(cluster, {
-          promotion: { enabled: true, user: ADMIN, password: ADMIN_PASSWORD, ...promotion },
-        }),
-      ),
+  const instances = async (cluster: TestCluster, promotion: PromotionOptions = {}): Promise<AppPool[]> => {
+    const { user, password } = await cluster.createPromotionAccount();
+    return Array.from({ length: INSTANCES }, () =>
+      started.pool(fixture.pool(cluster, { promotion: { enabled: true, user, password, ...promotion } })),
     );
+  };
 
   it('kill -9 of the primary: exactly one instance promotes, the other replica follows, no write is lost', async () => {
     const cluster = started.cluster(await fixture.start({ writesTable: true, replication: 'sync' }));
-    await createAdmin(fixture, cluster);
-    const pools = instances(cluster);
+    const pools = await instances(cluster);
     const promoted = collect(pools, 'promoted');
     const skipped = collect(pools, 'promotionSkipped');
     await Promise.all(pools.map((pool) => pool.query('SELECT 1')));
@@ -109,7 +84,6 @@ describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, f
 
   it('points the replicas at the replication address of the new primary, not at the address the apps use', async () => {
     const cluster = started.cluster(await fixture.start({ writesTable: true, proxies: true }));
-    await createAdmin(fixture, cluster);
     // The apps reach each node through its proxy; the replicas reach it directly.
     const replicationHosts = Object.fromEntries(
       cluster.nodes.map((node, i) => [
@@ -117,7 +91,7 @@ describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, f
         address(cluster, node.name),
       ]),
     );
-    const pools = instances(cluster, { replicationHosts });
+    const pools = await instances(cluster, { replicationHosts });
     const promoted = collect(pools, 'promoted');
     await Promise.all(pools.map((pool) => pool.query('SELECT 1')));
     cluster.kill('node1', 'SIGKILL');
@@ -130,9 +104,8 @@ describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, f
 
   it('finishes a promotion left half done: a replica still pointed at the dead primary is repointed', async () => {
     const cluster = started.cluster(await fixture.start({ writesTable: true }));
-    await createAdmin(fixture, cluster);
     // Instances that would not promote themselves for ten minutes: someone else promotes here.
-    const pools = instances(cluster, { detectAfterMs: 600_000 });
+    const pools = await instances(cluster, { detectAfterMs: 600_000 });
     const repointed = collect(pools, 'repointed');
     await Promise.all(pools.map((pool) => pool.query('SELECT 1')));
     cluster.kill('node1', 'SIGKILL');
@@ -153,8 +126,7 @@ describe.each(oneFixturePerEngine())('promotion by the library on %s', (_name, f
 
   it('never promotes while the replicas still stream from a primary the apps alone cannot reach', async () => {
     const cluster = started.cluster(await fixture.start({ writesTable: true, proxies: true }));
-    await createAdmin(fixture, cluster);
-    const pools = instances(cluster);
+    const pools = await instances(cluster);
     const promoted = collect(pools, 'promoted');
     const skipped = collect(pools, 'promotionSkipped');
     await Promise.all(pools.map((pool) => pool.query('SELECT 1')));

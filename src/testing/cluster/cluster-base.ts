@@ -1,9 +1,16 @@
 import { lchown } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { NodeOperations } from '../../core/node-operations';
 import type { FaultProxy } from '../fault-proxy/fault-proxy';
 import type { ClusterCleanup } from './cleanup';
 import type { NodeProxies } from './node-proxies';
 import { releasePorts } from './ports';
+import {
+  type AccountStatement,
+  accountPassword,
+  type PromotionAccount,
+  replicasApplied,
+} from './promotion-account';
 import type { RunAs } from './run-as';
 import type { ServerProcess, ServerProcessEnvironment } from './server-process';
 import {
@@ -143,6 +150,29 @@ export abstract class ClusterBase<Server extends ServerProcess, Node extends Clu
     fromPort: number,
   ): Promise<true | string>;
   abstract mostAdvanced(candidates?: readonly string[]): Promise<string>;
+
+  /** The engine's positions and waits, to know when the replicas have what the primary has. */
+  protected abstract readonly operations: NodeOperations;
+  /** The statements that create the least-privileged account of promotion on this engine. */
+  protected abstract promotionAccountStatements(user: string, password: string): AccountStatement[];
+
+  async createPromotionAccount(user = 'failover_admin'): Promise<PromotionAccount> {
+    this.assertUsable();
+    const password = accountPassword();
+    const primary = this.currentPrimary;
+    for (const { sql, inAppDatabase } of this.promotionAccountStatements(user, password)) {
+      await this.query(primary, sql, [], inAppDatabase ? { database: this.connectionOptions.database } : {});
+    }
+    await replicasApplied(
+      this.operations,
+      (node, sql, values) => this.query(node, sql, values),
+      primary,
+      this.replicaNames(),
+    );
+    const account = { user };
+    Object.defineProperty(account, 'password', { value: password, enumerable: false });
+    return account as PromotionAccount;
+  }
 
   /** Keeps the reaper's state file current: it kills by these pids when the test process dies. */
   private recordState(): void {

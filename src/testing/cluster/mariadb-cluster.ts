@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lchown, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { mysqlOperations } from '../../dialects/mysql/operations';
 import { ClusterBase, ClusterNode, type ClusterParts } from './cluster-base';
 import { type CommonClusterOptions, type EngineTraits, startCluster } from './cluster-setup';
 import { copyTree } from './copy-tree';
@@ -20,6 +21,7 @@ import {
 import { mostAdvancedOf, positionOnNode } from './mariadb-positions';
 import { applyUpTo, demote, promote, replicaStatus, repoint } from './mariadb-replication';
 import { MariadbServer } from './mariadb-server';
+import { type AccountStatement, mariadbPromotionAccount } from './promotion-account';
 import { assertCanRun, type ServerAccountPolicy } from './run-as';
 import { serverEnvironment } from './server-environment';
 import { runToCompletion } from './server-process';
@@ -110,6 +112,7 @@ interface MariadbSettings {
 class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> implements MariadbCluster {
   readonly engine = 'mariadb';
   readonly description: string;
+  protected readonly operations = mysqlOperations;
   readonly admin: MariadbCluster['admin'];
   readonly serverVersion: string;
   readonly semiSync: boolean;
@@ -306,6 +309,10 @@ class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> impleme
    * surely holds every acknowledged commit; the others, repointed with `slave_pos`, continue from
    * a prefix of its history, which gtid_strict_mode accepts.
    */
+  protected promotionAccountStatements(user: string, password: string): AccountStatement[] {
+    return mariadbPromotionAccount(user, password);
+  }
+
   async mostAdvanced(candidates: readonly string[] = this.replicaNames()): Promise<string> {
     const positions = [];
     for (const name of candidates) {

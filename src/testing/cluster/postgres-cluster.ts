@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, lchown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { postgresOperations } from '../../dialects/postgres/operations';
 import { findPgBinaries, type PgBinaries, type PgBinarySource, type PgSourcePreference } from './binaries';
 import { ClusterBase, ClusterNode, type ClusterParts } from './cluster-base';
 import { type CommonClusterOptions, type EngineTraits, startCluster } from './cluster-setup';
@@ -22,6 +23,7 @@ import {
 } from './postgres-config';
 import { formatLsn, parseLsn, readControlFileHead } from './postgres-control';
 import { PostgresServer } from './postgres-server';
+import { type AccountStatement, postgresPromotionAccount } from './promotion-account';
 import { reachableBinDir } from './reachable-binaries';
 import { assertCanRun, POSTGRES_ACCOUNTS } from './run-as';
 import { serverEnvironment } from './server-environment';
@@ -78,6 +80,7 @@ const POLL_LIMITS = { connectTimeoutMs: 2_000, timeoutMs: 2_000 };
 class PostgresCluster extends ClusterBase<PostgresServer, ClusterNode<PostgresServer>> implements PgCluster {
   readonly engine = 'postgresql';
   readonly description: string;
+  protected readonly operations = postgresOperations;
   readonly superuser = { user: SUPERUSER, database: 'postgres' };
   readonly serverVersion: number;
   readonly source: PgBinarySource;
@@ -299,6 +302,10 @@ class PostgresCluster extends ClusterBase<PostgresServer, ClusterNode<PostgresSe
         async (client) => (await client.query(sql, params)).rows as R[],
       ),
     );
+  }
+
+  protected promotionAccountStatements(user: string, password: string): AccountStatement[] {
+    return postgresPromotionAccount(user, password);
   }
 
   async mostAdvanced(candidates: readonly string[] = this.replicaNames()): Promise<string> {

@@ -117,6 +117,12 @@ export interface TestCluster<
   synchronousStandby?(): Promise<string | undefined>;
   /** Lets `standbys` (first preferred) confirm the primary's commits: how a manager replaces a dead synchronous standby. */
   setSynchronousStandbys?(standbys: readonly string[]): Promise<void>;
+  /**
+   * Creates, on the primary, the least-privileged account that promotion by the library needs
+   * (docs/promotion.md), and resolves once every replica has it. The password is random (not
+   * enumerable on the result, so it stays out of logs).
+   */
+  createPromotionAccount(user?: string): Promise<{ readonly user: string; readonly password: string }>;
   /** Kills every process, closes the proxies and removes the folder; idempotent, works on SIGSTOPped nodes too. */
   destroy(): Promise<void>;
 }
