@@ -118,6 +118,23 @@ export interface PromotedEvent {
   readonly positions: Readonly<Record<string, string>>;
   /** Replicas that could not be repointed to it (they follow it once someone does). */
   readonly notRepointed: readonly string[];
+  /**
+   * How long the old primary went on writing after the newest position of it the new one holds, as
+   * far as this pool's probes saw (0: it holds the last one seen); absent when this pool never saw
+   * the old primary's positions. The writes of that span are lost unless the old primary returns.
+   */
+  readonly behindMs?: number;
+  /** The old primary's last position this pool saw. */
+  readonly primaryPosition?: string;
+  /**
+   * Whether the new primary waits for replicas as the old one did (rule 4): `carried` (a replica
+   * confirms its commits); `asynchronous` (the old one did not wait either); `no-replica-left` (no
+   * replica was repointed to it, or none confirmed within `promotion.promoteTimeoutMs`: it does not
+   * wait, rather than wait forever); `unknown` (this pool never read the old primary's settings);
+   * `failed` (with `synchronousError`: a missing privilege, say).
+   */
+  readonly synchronous: 'carried' | 'asynchronous' | 'no-replica-left' | 'unknown' | 'failed';
+  readonly synchronousError?: string;
 }
 
 /** Why this instance did not promote although the primary seems gone: a reason an operator can act on. */
@@ -127,6 +144,8 @@ export interface PromotionSkippedEvent {
     | 'another-instance-promotes'
     | 'primary-appeared'
     | 'positions-diverge'
+    /** The most advanced replica lacks more than `promotion.maxBehindMs` of the old primary's writes. */
+    | 'candidate-behind'
     | 'failed';
   /** The primary that seems gone. */
   readonly from: string | null;

@@ -7,6 +7,15 @@ export interface ReplicationSource {
 }
 
 /**
+ * How a primary makes its commits durable on replicas before it acknowledges them, as read from it
+ * (PostgreSQL `synchronous_standby_names`; MariaDB/MySQL semi-synchronous replication), so that a
+ * replica promoted in its place can do the same. `settings` are the engine's own, by name.
+ */
+export type Durability =
+  | { readonly synchronous: false }
+  | { readonly synchronous: true; readonly settings: Readonly<Record<string, string>> };
+
+/**
  * What can be done to one node, through a session the caller holds (RunSql), in the engine's own
  * SQL: the steps a promotion is made of, the advisory locks that let many app instances agree on
  * one promoter, and the positions that causal reads wait for. Each step reads the node's state
@@ -30,9 +39,11 @@ export interface NodeOperations {
   /**
    * Points a replica at `source`, keeping the replication account it already has, and (MySQL family)
    * GTID positioning. Refuses a node that is not a replica: turning a former primary into a replica
-   * needs its history checked first (pg_rewind), which is not this step.
+   * needs its history checked first (pg_rewind), which is not this step. With `durability`
+   * synchronous (the primary's), the replica also confirms commits to it (MySQL family: semi-sync on
+   * the replica side; PostgreSQL needs nothing on a standby).
    */
-  repoint(run: RunSql, source: ReplicationSource): Promise<void>;
+  repoint(run: RunSql, source: ReplicationSource, durability?: Durability): Promise<void>;
   /** Makes a node read-only for every client session, SUPER users included where the engine can. */
   fence(run: RunSql): Promise<void>;
   /**
@@ -40,6 +51,21 @@ export interface NodeOperations {
    * `0/3000060`; MariaDB GTID list `0-1-42`; MySQL GTID set).
    */
   currentPosition(run: RunSql): Promise<string>;
+  /**
+   * What a replica has received from its primary, applied or not (PostgreSQL: the last WAL received;
+   * MariaDB `Gtid_IO_Pos`; MySQL `Retrieved_Gtid_Set`); undefined when it replicates from nobody or
+   * has received nothing. A promotion first waits until the candidates have applied it.
+   */
+  receivedPosition(run: RunSql): Promise<string | undefined>;
   /** Waits until this node has applied `position` (from `currentPosition`); false when `timeoutMs` ran out. */
   waitForPosition(run: RunSql, position: string, timeoutMs: number): Promise<boolean>;
+  /** Whether and how this primary waits for replicas before acknowledging a commit. */
+  readDurability(run: RunSql): Promise<Durability>;
+  /**
+   * Makes this node, a primary just promoted, wait for its replicas as `durability` (read from the
+   * former primary) says, towards whichever of its `replicas` (how many now follow it) connect.
+   */
+  applyDurability(run: RunSql, durability: Durability, replicas: number): Promise<void>;
+  /** Waits until at least one replica confirms this primary's commits; false when `timeoutMs` ran out. */
+  confirmsSynchronous(run: RunSql, timeoutMs: number): Promise<boolean>;
 }

@@ -92,6 +92,17 @@ describe('promotionVerdict', () => {
       act: 'promote',
       lost: 'db1',
       replicas: ['db2', 'db3'],
+      reachable: ['db2', 'db3'],
+    });
+  });
+
+  it('takes the locks on a fenced former primary too, and chooses among the replicas only', () => {
+    const fenced = node('db3', { role: 'primary', excluded: 'stale-primary', replication: undefined });
+    expect(promotionVerdict(lostPrimary([down, node('db2'), fenced]))).toEqual({
+      act: 'promote',
+      lost: 'db1',
+      replicas: ['db2'],
+      reachable: ['db2', 'db3'],
     });
   });
 
@@ -253,6 +264,7 @@ describe('Promoter on a node that freezes mid-attempt', () => {
       new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000)),
     ]);
     expect(stopped).toBe('stopped');
-    expect(destroyed.sort()).toEqual(['db2:5432', 'db3:5432']);
+    // The read of db1's durability settings (when it was primary) hung too, then the attempt's two.
+    expect(destroyed.sort()).toEqual(['db1:5432', 'db2:5432', 'db3:5432']);
   });
 });

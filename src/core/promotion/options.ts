@@ -14,6 +14,11 @@ export interface PromotionOptions {
   cooldownMs?: number;
   /** The longest wait for the chosen replica to accept writes (default 10000 ms). */
   promoteTimeoutMs?: number;
+  /**
+   * The most a replica may lack of the lost primary's writes to be promoted, in ms of the primary's
+   * writing as this pool's probes saw it (default 10000). Matters with asynchronous replication.
+   */
+  maxBehindMs?: number;
   /** The advisory lock's name, the same in every app instance of one cluster. */
   lockName?: string;
   /**
@@ -28,6 +33,7 @@ export interface ResolvedPromotionOptions {
   readonly detectAfterMs: number;
   readonly cooldownMs: number;
   readonly promoteTimeoutMs: number;
+  readonly maxBehindMs: number;
   readonly lockName: string;
   /** As given (checked against the nodes by the promoter, which knows them). */
   readonly replicationHosts: Readonly<Record<string, string>>;
@@ -42,6 +48,7 @@ const KEYS = [
   'detectAfterMs',
   'cooldownMs',
   'promoteTimeoutMs',
+  'maxBehindMs',
   'lockName',
   'replicationHosts',
 ];
@@ -89,6 +96,7 @@ export function resolvePromotionOptions(value: unknown): ResolvedPromotionOption
       min: 0,
       exclusiveMin: true,
     }),
+    maxBehindMs: optionalNumber(o.maxBehindMs, 'promotion.maxBehindMs', 10_000, { min: 0 }),
     lockName: (o.lockName as string | undefined) ?? 'failover-pool promotion',
     replicationHosts: replicationHosts as Record<string, string>,
     account,

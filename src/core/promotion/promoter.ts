@@ -2,15 +2,16 @@ import createDebug from 'debug';
 import type { Clock } from '../clock';
 import type { Driver } from '../driver';
 import { ConfigError } from '../errors';
-import type { EmitFailoverEvent, PromotionSkippedEvent } from '../events';
+import type { EmitFailoverEvent, PromotedEvent, PromotionSkippedEvent } from '../events';
 import { parseHosts } from '../hosts';
 import type { NodeAddress } from '../node';
-import type { ReplicationSource } from '../node-operations';
+import type { Durability, ReplicationSource } from '../node-operations';
 import type { ProbeSession } from '../probe-session';
 import type { TopologySnapshot } from '../topology';
 import { type Agreement, type LockSession, takeMajority } from './agreement';
 import { chooseCandidate, type PromotionCandidate } from './candidate';
 import type { ResolvedPromotionOptions } from './options';
+import { type Behind, PrimaryTrail } from './primary-trail';
 import { promotionVerdict } from './verdict';
 
 const debug = createDebug('failover-pool:promotion');
@@ -25,8 +26,13 @@ const FAILURE_RETRY_MS = 1_000;
  * WAL receiver every `wal_retrieve_retry_interval`, 5 s by default).
  */
 const REPAIR_AFTER_MS = 10_000;
-/** A promoter's session is closed this long after `promotion.promoteTimeoutMs`, whatever it waits for. */
+/**
+ * A promoter's session is closed this long after twice `promotion.promoteTimeoutMs` (the wait for
+ * the replicas to apply what they received, then the wait for the promotion), whatever it waits for.
+ */
 const WATCHDOG_SLACK_MS = 5_000;
+/** How often the primary's durability settings are read again (a change made while it runs). */
+const DURABILITY_REFRESH_MS = 60_000;
 /** How long a session of the promoter may take to say goodbye. */
 const CLOSE_GRACE_MS = 200;
 
@@ -44,6 +50,8 @@ export class Promoter {
   /** When each node that the monitor gives up on was first seen so. */
   private readonly downSince = new Map<string, number>();
   private busy = false;
+  /** The primary of the last snapshot that had one. */
+  private seenPrimary: string | undefined;
   private cooldownUntil = Number.NEGATIVE_INFINITY;
   private retryAfter = Number.NEGATIVE_INFINITY;
   /** The last skip reported, so that one episode reports it once. */
@@ -56,6 +64,12 @@ export class Promoter {
   private attempting: Promise<void> = Promise.resolve();
   /** A later look at the last snapshot: the monitor publishes one only when something changes. */
   private recheck: (() => void) | undefined;
+
+  /** The positions the current primary reported: what a candidate is measured against (rule 3). */
+  private readonly trail: PrimaryTrail;
+  /** How each primary seen made its commits durable, to carry it over to the one promoted (rule 4). */
+  private readonly durabilities = new Map<string, { durability: Durability; readAt: number }>();
+  private readingDurability = false;
 
   /** How the replicas reach each node (promotion.replicationHosts; default: the app's address). */
   private readonly replicationAddresses: ReadonlyMap<string, ReplicationSource>;
@@ -72,6 +86,7 @@ export class Promoter {
       options.replicationHosts,
       driver.dialect.defaultPort,
     );
+    this.trail = new PrimaryTrail(options.maxBehindMs + DURABILITY_REFRESH_MS);
   }
 
   /** A new snapshot of the monitor; `lastPrimary`: the node this pool last saw as the primary. */
@@ -86,6 +101,14 @@ export class Promoter {
     this.recheck?.();
     this.recheck = undefined;
     if (snapshot.primary) {
+      const { name, position } = snapshot.primary;
+      // Rule 7: a new primary, promoted here or by anyone else, starts the cool-down.
+      if (this.seenPrimary !== undefined && name !== this.seenPrimary) {
+        this.cooldownUntil = Math.max(this.cooldownUntil, now + this.options.cooldownMs);
+      }
+      this.seenPrimary = name;
+      if (position !== undefined) this.trail.record(name, position, now);
+      this.learnDurability(name, now);
       this.lastSkip = undefined;
       this.repairStranded(snapshot, snapshot.primary.name, now);
       return;
@@ -110,7 +133,7 @@ export class Promoter {
     if (verdict.act === 'skip') this.skipped(verdict.reason, lastPrimary);
     if (verdict.act !== 'promote') return;
     this.busy = true;
-    this.attempting = this.attempt(verdict.lost, verdict.replicas)
+    this.attempting = this.attempt(verdict.lost, verdict.replicas, verdict.reachable)
       .catch((error: unknown) => {
         this.retryAfter = this.clock.now() + FAILURE_RETRY_MS;
         this.skipped('failed', verdict.lost, error);
@@ -178,7 +201,7 @@ export class Promoter {
       const address = this.replicationAddresses.get(primary) as ReplicationSource;
       for (const session of sessions) {
         if (!replicas.includes(session.node)) continue;
-        await operations.repoint(session.run, address);
+        await operations.repoint(session.run, address, this.durabilities.get(primary)?.durability);
         this.emit('repointed', { node: session.node, to: primary });
       }
     } finally {
@@ -212,9 +235,17 @@ export class Promoter {
     );
   }
 
-  private async attempt(lost: string, replicas: readonly string[]): Promise<void> {
+  /**
+   * Locks on every node reachable (a fenced former primary's lock counts towards the majority too),
+   * chooses among `replicas` only.
+   */
+  private async attempt(
+    lost: string,
+    replicas: readonly string[],
+    reachable: readonly string[],
+  ): Promise<void> {
     const started = this.clock.now();
-    const { sessions, errors } = await this.openSessions(replicas);
+    const { sessions, errors } = await this.openSessions(reachable);
     let agreement: Agreement | undefined;
     try {
       if (sessions.length <= this.nodes.length / 2) {
@@ -232,28 +263,54 @@ export class Promoter {
         return;
       }
       const held = new Set(agreement.held);
-      const mine = sessions.filter((session) => held.has(session.node));
+      const locked = sessions.filter((session) => held.has(session.node));
+      const mine = locked.filter((session) => replicas.includes(session.node));
       this.emit('promotionStarted', { from: lost, replicas: mine.map((s) => s.node) });
       // Rule 2: with the locks held, nothing may have become writable meanwhile.
       const prober = this.driver.dialect.createProber();
-      for (const session of mine) {
+      for (const session of locked) {
         if ((await prober(session.run)).writable) {
           this.skipped('primary-appeared', lost);
           return;
         }
       }
+      // Rule 3: what each replica received is applied before positions are compared (a promotion
+      // discards what its candidate received and did not apply: on MariaDB, its relay log).
       const positions = await Promise.all(
-        mine.map(async (session) => ({
-          node: session.node,
-          position: await operations.currentPosition(session.run),
-        })),
+        mine.map(async (session) => {
+          const received = await operations.receivedPosition(session.run);
+          if (received !== undefined) {
+            const applied = await operations.waitForPosition(
+              session.run,
+              received,
+              this.options.promoteTimeoutMs,
+            );
+            if (!applied) debug('%s did not apply what it received (%s) in time', session.node, received);
+          }
+          return { node: session.node, position: await operations.currentPosition(session.run) };
+        }),
       );
-      const choice = chooseCandidate(positions, (a, b) => this.driver.dialect.comparePositions(a, b));
+      const compare = this.driver.dialect.comparePositions;
+      const choice = chooseCandidate(positions, compare);
       if (!choice.chosen) {
         this.skipped(choice.reason, lost);
         return;
       }
-      await this.promote(choice.chosen, mine, lost, positions, started);
+      const behind = this.trail.behind(lost, choice.chosen.position, compare);
+      if (behind && behind.behindMs > this.options.maxBehindMs) {
+        this.retryAfter = this.clock.now() + FAILURE_RETRY_MS;
+        this.skipped(
+          'candidate-behind',
+          lost,
+          new Error(
+            `The most advanced replica, ${choice.chosen.node} at ${choice.chosen.position}, lacks ${behind.behindMs} ms of ` +
+              `writes of ${lost} (last seen at ${behind.primaryPosition}); promotion.maxBehindMs is ` +
+              `${this.options.maxBehindMs}. Start ${lost} again, or promote by hand accepting the loss.`,
+          ),
+        );
+        return;
+      }
+      await this.promote(choice.chosen, mine, lost, positions, started, behind);
     } finally {
       await agreement?.release();
       await Promise.all(sessions.map((session) => this.close(session.probe)));
@@ -266,23 +323,41 @@ export class Promoter {
     lost: string,
     positions: readonly PromotionCandidate[],
     started: number,
+    behind: Behind | undefined,
   ): Promise<void> {
     const { operations } = this.driver.dialect;
     const target = sessions.find((session) => session.node === chosen.node) as OpenSession;
+    const others = sessions.filter((session) => session.node !== chosen.node);
+    const durability = this.durabilities.get(lost)?.durability;
+    // Rule 4: where the old primary waited for a replica, the new one does from its first commit on
+    // (a standby ignores the setting until promoted), provided a replica is left to confirm.
+    const carried = durability?.synchronous === true && others.length > 0 ? durability : undefined;
+    let carryError: unknown;
+    if (carried) {
+      carryError = await operations.applyDurability(target.run, carried, others.length).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    }
     debug('promoting %s (was %s)', chosen.node, lost);
     await operations.promote(target.run, { timeoutMs: this.options.promoteTimeoutMs });
     this.cooldownUntil = this.clock.now() + this.options.cooldownMs;
     const address = this.replicationAddresses.get(chosen.node) as ReplicationSource;
     const notRepointed: string[] = [];
-    for (const session of sessions) {
-      if (session.node === chosen.node) continue;
+    for (const session of others) {
       try {
-        await operations.repoint(session.run, address);
+        await operations.repoint(session.run, address, carried);
       } catch (error) {
         debug('could not repoint %s: %s', session.node, (error as Error).message);
         notRepointed.push(session.node);
       }
     }
+    const synchronous = await this.confirmDurability(
+      target,
+      durability,
+      others.length - notRepointed.length,
+      carryError,
+    );
     this.lastSkip = undefined;
     this.emit('promoted', {
       node: chosen.node,
@@ -291,13 +366,74 @@ export class Promoter {
       position: chosen.position,
       positions: Object.fromEntries(positions.map((p) => [p.node, p.position])),
       notRepointed,
+      ...(behind ? { behindMs: behind.behindMs, primaryPosition: behind.primaryPosition } : {}),
+      ...synchronous,
     });
+  }
+
+  /**
+   * After the repointing: a new primary made to wait for replicas keeps waiting only if one of the
+   * `repointed` confirms its commits within `promotion.promoteTimeoutMs`; otherwise it is made
+   * asynchronous again rather than left waiting forever (PostgreSQL has no time limit).
+   */
+  private async confirmDurability(
+    target: OpenSession,
+    durability: Durability | undefined,
+    repointed: number,
+    carryError: unknown,
+  ): Promise<Pick<PromotedEvent, 'synchronous' | 'synchronousError'>> {
+    if (!durability) return { synchronous: 'unknown' };
+    if (!durability.synchronous) return { synchronous: 'asynchronous' };
+    if (carryError !== undefined) {
+      debug('could not make %s synchronous: %s', target.node, (carryError as Error).message);
+      return { synchronous: 'failed', synchronousError: (carryError as Error).message };
+    }
+    const { operations } = this.driver.dialect;
+    try {
+      if (repointed > 0) {
+        // Fewer replicas follow than planned: never ask for more confirmations than they can give.
+        await operations.applyDurability(target.run, durability, repointed);
+        if (await operations.confirmsSynchronous(target.run, this.options.promoteTimeoutMs)) {
+          this.durabilities.set(target.node, { durability, readAt: this.clock.now() });
+          return { synchronous: 'carried' };
+        }
+      }
+      await operations.applyDurability(target.run, { synchronous: false }, 0);
+      return { synchronous: 'no-replica-left' };
+    } catch (error) {
+      debug('could not settle the durability of %s: %s', target.node, (error as Error).message);
+      return { synchronous: 'failed', synchronousError: (error as Error).message };
+    }
+  }
+
+  /** Reads how `primary` makes commits durable, once per primary and again every DURABILITY_REFRESH_MS. */
+  private learnDurability(primary: string, now: number): void {
+    const known = this.durabilities.get(primary);
+    if (this.readingDurability || (known && now - known.readAt < DURABILITY_REFRESH_MS)) return;
+    this.readingDurability = true;
+    this.openSessions([primary])
+      .then(async ({ sessions: [session] }) => {
+        if (!session) return;
+        try {
+          const durability = await this.driver.dialect.operations.readDurability(session.run);
+          this.durabilities.set(primary, { durability, readAt: this.clock.now() });
+        } finally {
+          await this.close(session.probe);
+        }
+      })
+      .catch((error: unknown) =>
+        debug('could not read the durability of %s: %s', primary, (error as Error).message),
+      )
+      .finally(() => {
+        this.readingDurability = false;
+      });
   }
 
   /** Rule 6: a former primary back and writable is made read-only for every client. */
   private fence(node: string): void {
     if (this.fencing.has(node)) return;
     this.fencing.add(node);
+    debug('fencing %s', node);
     this.openSessions([node])
       .then(async ({ sessions: [session] }) => {
         if (!session) return;
@@ -333,7 +469,7 @@ export class Promoter {
           probe,
           this.clock.setTimer(
             () => probe.destroy(),
-            this.options.promoteTimeoutMs + WATCHDOG_SLACK_MS,
+            2 * this.options.promoteTimeoutMs + WATCHDOG_SLACK_MS,
             false,
           ),
         );
@@ -364,8 +500,10 @@ export class Promoter {
   }
 
   private skipped(reason: PromotionSkippedEvent['reason'], from: string | null, error?: unknown): void {
-    if (reason === this.lastSkip && error === undefined) return;
-    this.lastSkip = reason;
+    // One report per episode and cause: an attempt retried every second must not flood the app.
+    const key = error === undefined ? reason : `${reason}: ${(error as Error).message}`;
+    if (key === this.lastSkip) return;
+    this.lastSkip = key;
     debug('not promoting: %s%s', reason, error === undefined ? '' : ` (${(error as Error).message})`);
     this.emit('promotionSkipped', error === undefined ? { reason, from } : { reason, from, error });
   }

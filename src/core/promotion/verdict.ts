@@ -20,7 +20,14 @@ export type PromotionVerdict =
   | { readonly act: 'none' }
   | { readonly act: 'skip'; readonly reason: PromotionSkipReason }
   /** The primary is gone for this instance and for every replica it reaches: try to promote one of `replicas`. */
-  | { readonly act: 'promote'; readonly lost: string; readonly replicas: readonly string[] };
+  | {
+      readonly act: 'promote';
+      readonly lost: string;
+      /** The candidates. */
+      readonly replicas: readonly string[];
+      /** Every node that answers but the lost primary: where the advisory locks are taken. */
+      readonly reachable: readonly string[];
+    };
 
 export interface VerdictInput {
   readonly snapshot: TopologySnapshot;
@@ -59,5 +66,10 @@ export function promotionVerdict(input: VerdictInput): PromotionVerdict {
   if (replicas.some((node) => node.replication?.receiving)) {
     return { act: 'skip', reason: 'replicas-still-receiving' };
   }
-  return { act: 'promote', lost: lastPrimary, replicas: replicas.map((node) => node.name) };
+  return {
+    act: 'promote',
+    lost: lastPrimary,
+    replicas: replicas.map((node) => node.name),
+    reachable: healthy.map((node) => node.name),
+  };
 }

@@ -1,6 +1,8 @@
 import type { Row, RunSql } from '../../core/dialect';
 import type { NodeOperations, ReplicationSource } from '../../core/node-operations';
 import { lockKeyOf } from '../lock-key';
+import { pollUntil } from '../wait';
+import { errnoOf } from './errors';
 import { atLeast, type MysqlServerVersion, serverVersionOf } from './flavour';
 import { numberOf, stringOf, truthy } from './values';
 
@@ -37,7 +39,7 @@ export const mysqlOperations: NodeOperations = {
     if (truthy(row?.read_only)) await run('SET GLOBAL read_only = 0');
   },
 
-  async repoint(run, source: ReplicationSource) {
+  async repoint(run, source: ReplicationSource, durability) {
     const server = await serverVersionOf(run);
     const words = replicationWords(server);
     const status = await replicaStatus(run, words);
@@ -47,8 +49,13 @@ export const mysqlOperations: NodeOperations = {
     const host = stringOf(status[words.sourceHostField] ?? status.Master_Host);
     const port = numberOf(status[words.sourcePortField] ?? status.Master_Port);
     const running = stringOf(status[words.ioRunningField] ?? status.Slave_IO_Running);
-    if (host === source.host && port === source.port && running === 'Yes') return;
+    // A replica asks for semi-sync when its IO thread starts: turning it on means a restart.
+    const replicaSide = `${semiSyncPrefix(server, 'replica')}_enabled`;
+    const [side] = durability?.synchronous ? await run(`SELECT @@global.${replicaSide} AS enabled`) : [];
+    const semiSyncWanted = durability?.synchronous === true && !truthy(side?.enabled);
+    if (host === source.host && port === source.port && running === 'Yes' && !semiSyncWanted) return;
     await run(`STOP ${words.replica}`);
+    if (semiSyncWanted) await run(`SET GLOBAL ${replicaSide} = 1`);
     await run(
       `${words.changeSource} ${words.sourceHostOption} = ${quoteString(source.host)}, ` +
         `${words.sourcePortOption} = ${Math.trunc(source.port)}, ${words.gtidPositioning}`,
@@ -59,6 +66,14 @@ export const mysqlOperations: NodeOperations = {
   async fence(run) {
     const server = await serverVersionOf(run);
     const mysqlWithSuper = server.flavour === 'mysql' && atLeast(server, 5, 7, 8);
+    // Setting read_only waits for the commits under way, and a hung former primary's commits wait
+    // for semi-sync acknowledgements nobody will send (up to rpl_semi_sync_master_timeout). They
+    // complete now, as they would at that timeout, on a node nobody follows any more.
+    await run(`SET GLOBAL ${semiSyncPrefix(server, 'primary')}_enabled = 0`).catch((error: unknown) => {
+      // No semi-sync here (MySQL without its plugin), or an account without the privilege to change
+      // it (read_only then waits for those commits).
+      if (!FENCE_TOLERATED.has(errnoOf(error) ?? 0)) throw error;
+    });
     // super_read_only binds SUPER users too (and implies read_only); MariaDB 10.11's read_only binds
     // everyone without READ ONLY ADMIN.
     await run(mysqlWithSuper ? 'SET GLOBAL super_read_only = 1' : 'SET GLOBAL read_only = 1');
@@ -73,6 +88,16 @@ export const mysqlOperations: NodeOperations = {
     return position.replace(/\s+/g, '');
   },
 
+  async receivedPosition(run) {
+    const server = await serverVersionOf(run);
+    const status = await replicaStatus(run, replicationWords(server));
+    const received = stringOf(
+      server.flavour === 'mariadb' ? status?.Gtid_IO_Pos : status?.Retrieved_Gtid_Set,
+    );
+    const trimmed = received?.replace(/\s+/g, '');
+    return trimmed === '' ? undefined : trimmed;
+  },
+
   async waitForPosition(run, position, timeoutMs) {
     const server = await serverVersionOf(run);
     const seconds = Math.max(0, timeoutMs) / 1000;
@@ -83,7 +108,70 @@ export const mysqlOperations: NodeOperations = {
     const [row] = await run('SELECT MASTER_GTID_WAIT(?, ?) AS result', [position, seconds]);
     return numberOf(row?.result) === 0;
   },
+
+  async readDurability(run) {
+    const prefix = semiSyncPrefix(await serverVersionOf(run), 'primary');
+    let row: Row | undefined;
+    try {
+      [row] = await run(
+        `SELECT @@global.${prefix}_enabled AS enabled, @@global.${prefix}_wait_point AS wait_point, ` +
+          `@@global.${prefix}_timeout AS timeout_ms`,
+      );
+    } catch (error) {
+      // No semi-sync here (MySQL without its plugin): the primary acknowledges without replicas.
+      if (errnoOf(error) === UNKNOWN_SYSTEM_VARIABLE) return { synchronous: false };
+      throw error;
+    }
+    if (!truthy(row?.enabled)) return { synchronous: false };
+    const settings: Record<string, string> = {};
+    const waitPoint = stringOf(row?.wait_point);
+    const timeoutMs = numberOf(row?.timeout_ms);
+    if (waitPoint !== undefined && /^[A-Z_]+$/i.test(waitPoint)) settings.wait_point = waitPoint;
+    if (timeoutMs !== undefined) settings.timeout = String(Math.trunc(timeoutMs));
+    return { synchronous: true, settings };
+  },
+
+  async applyDurability(run, durability) {
+    const prefix = semiSyncPrefix(await serverVersionOf(run), 'primary');
+    if (!durability.synchronous) {
+      const [row] = await run(`SELECT @@global.${prefix}_enabled AS enabled`).catch(() => []);
+      if (truthy(row?.enabled)) await run(`SET GLOBAL ${prefix}_enabled = 0`);
+      return;
+    }
+    const { wait_point: waitPoint, timeout } = durability.settings;
+    // The wait point first: AFTER_SYNC (lossless) must hold from the first commit waited for.
+    if (waitPoint !== undefined) await run(`SET GLOBAL ${prefix}_wait_point = ${quoteString(waitPoint)}`);
+    if (timeout !== undefined) await run(`SET GLOBAL ${prefix}_timeout = ${Number(timeout)}`);
+    await run(`SET GLOBAL ${prefix}_enabled = 1`);
+  },
+
+  async confirmsSynchronous(run, timeoutMs) {
+    const server = await serverVersionOf(run);
+    const counter =
+      server.flavour === 'mysql' && atLeast(server, 8, 0, 26)
+        ? 'Rpl_semi_sync_source_clients'
+        : 'Rpl_semi_sync_master_clients';
+    return pollUntil(async () => {
+      const [row] = await run(`SHOW GLOBAL STATUS LIKE '${counter}'`);
+      return (numberOf(row?.Value) ?? 0) > 0;
+    }, timeoutMs);
+  },
 };
+
+/** ER_UNKNOWN_SYSTEM_VARIABLE */
+const UNKNOWN_SYSTEM_VARIABLE = 1193;
+/** ER_UNKNOWN_SYSTEM_VARIABLE, ER_SPECIFIC_ACCESS_DENIED_ERROR */
+const FENCE_TOLERATED = new Set([UNKNOWN_SYSTEM_VARIABLE, 1227]);
+
+/**
+ * The semi-sync variables of one side: MariaDB's are built in (`master`, `slave`); MySQL 8.0.26+
+ * names them `source` and `replica` (plugins rpl_semi_sync_source / _replica), older ones as MariaDB.
+ */
+function semiSyncPrefix(server: MysqlServerVersion, side: 'primary' | 'replica'): string {
+  const modern = server.flavour === 'mysql' && atLeast(server, 8, 0, 26);
+  if (side === 'primary') return modern ? 'rpl_semi_sync_source' : 'rpl_semi_sync_master';
+  return modern ? 'rpl_semi_sync_replica' : 'rpl_semi_sync_slave';
+}
 
 /** The statements and field names of the server's replication, old forms where the new are missing. */
 interface ReplicationWords {

@@ -3,6 +3,7 @@ import type { NodeOperations, ReplicationSource } from '../../core/node-operatio
 import { lockKeyOf } from '../lock-key';
 import { pollUntil } from '../wait';
 import { withSource } from './conninfo';
+import { carriedStandbyNames } from './synchronous-names';
 
 /**
  * PostgreSQL's node operations (the contract is in core/node-operations.ts). Least privileges, on
@@ -66,10 +67,40 @@ export const postgresOperations: NodeOperations = {
     return row.position;
   },
 
+  async receivedPosition(run) {
+    const [row] = await run('SELECT pg_last_wal_receive_lsn()::text AS received');
+    return typeof row?.received === 'string' ? row.received : undefined;
+  },
+
   waitForPosition(run, position, timeoutMs) {
     return pollUntil(async () => {
       const [row] = await run(`SELECT ${POSITION} >= $1::pg_lsn AS reached`, [position]);
       return row?.reached === true;
+    }, timeoutMs);
+  },
+
+  async readDurability(run) {
+    const [row] = await run("SELECT current_setting('synchronous_standby_names') AS names");
+    const names = typeof row?.names === 'string' ? row.names.trim() : '';
+    return names === ''
+      ? { synchronous: false }
+      : { synchronous: true, settings: { synchronous_standby_names: names } };
+  },
+
+  async applyDurability(run, durability, replicas) {
+    const names = durability.synchronous
+      ? carriedStandbyNames(durability.settings.synchronous_standby_names ?? '', replicas)
+      : '';
+    // Set even when empty: the node's own configuration may name a standby that will never connect.
+    await setSystem(run, 'synchronous_standby_names', names);
+  },
+
+  confirmsSynchronous(run, timeoutMs) {
+    return pollUntil(async () => {
+      const [row] = await run(
+        "SELECT count(*)::int AS n FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')",
+      );
+      return Number(row?.n ?? 0) > 0;
     }, timeoutMs);
   },
 };
