@@ -25,6 +25,8 @@ interface InstancesWanted {
   readonly promotion?: PromotionOptions;
   /** The hosts of one instance, by its number (default: the cluster's). */
   readonly hosts?: (number: number) => readonly string[];
+  /** Every instance dies right after promoting, before repointing (app-instance-protocol.ts). */
+  readonly dieAfterPromoting?: boolean;
 }
 
 /** Node name (node1...) of a pool's address for it. */
@@ -66,14 +68,15 @@ describe.each(oneFixturePerEngine())(
             ...(wanted.hosts && { hosts: wanted.hosts(number) }),
             promotion: { enabled: true, user, password, ...wanted.promotion },
           }),
+          dieAfterPromoting: wanted.dieAfterPromoting,
         },
         (close) => started.ends(close),
       );
     }
 
-    /** Stops every instance; the ids every one had acknowledged. */
+    /** Stops every instance still running; the ids they had acknowledged. */
     async function stopAll(apps: readonly AppInstance[]) {
-      const written = await Promise.all(apps.map((app) => app.stop()));
+      const written = await Promise.all(apps.filter((app) => !app.exited).map((app) => app.stop()));
       return {
         acked: written.flatMap((w) => w.acked),
         errors: written.map((w) => w.errors),
@@ -183,6 +186,38 @@ describe.each(oneFixturePerEngine())(
         20_000,
       );
       await stopAll(apps);
+    });
+
+    it('a promoter killed between promoting and repointing: another instance points the other replica at the new primary', async () => {
+      const cluster = await start({ replication: 'sync' });
+      const apps = await instances(cluster, { dieAfterPromoting: true });
+      await sleep(500);
+      const node1 = address(cluster, 'node1');
+      cluster.kill('node1', 'SIGKILL');
+      await eventually('the promoter to die', () => apps.some((app) => app.exited), 30_000);
+      const survivors = apps.filter((app) => !app.exited);
+      expect(survivors).toHaveLength(INSTANCES - 1);
+      await newPrimaryEverywhere(survivors, node1);
+      const primary = survivors[0]!.primary as string;
+      const winner = nodeNamed(cluster, primary);
+      const other = winner === 'node2' ? 'node3' : 'node2';
+      // A survivor finds the other replica receiving nothing (10 s) and points it at the new primary.
+      await eventually(
+        'the other replica repointed',
+        () => eventsOf(survivors, 'repointed').some((e) => e.node === address(cluster, other)),
+        40_000,
+      );
+      await cluster.waitForReplication(other, 20_000, winner);
+      // Nobody promoted again: the promoter died before it could say so, the others followed.
+      expect(eventsOf(survivors, 'promoted')).toEqual([]);
+      // The new primary waited for a replica from its first commit (synchronous carried over): the
+      // survivors' writes resume once the other replica confirms them.
+      const { acked } = await stopAll(apps);
+      expect(acked.length).toBeGreaterThan(0);
+      await eventually('the other replica to apply every acknowledged write', async () => {
+        const onOther = new Set(await fixture.idsOn(cluster, other));
+        return acked.every((id) => onOther.has(String(id)));
+      });
     });
 
     it('never promotes when one instance alone is cut off from the primary', async () => {

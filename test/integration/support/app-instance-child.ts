@@ -5,6 +5,9 @@
  * and at the end what it wrote. Commands come on stdin: `stop`.
  */
 import { createInterface } from 'node:readline';
+import type { NodeOperations } from '../../../src/core/node-operations';
+import { mysqlOperations } from '../../../src/dialects/mysql/operations';
+import { postgresOperations } from '../../../src/dialects/postgres/operations';
 import { createMysqlPromisePool } from '../../../src/drivers/mysql2';
 import { createPgPool } from '../../../src/drivers/pg';
 import type { ChildConfig, ChildMessage } from './app-instance-protocol';
@@ -34,6 +37,16 @@ function plain(payload: unknown): Record<string, unknown> {
   return JSON.parse(
     JSON.stringify(payload, (_key, value) => (value instanceof Error ? { message: value.message } : value)),
   ) as Record<string, unknown>;
+}
+
+if (config.dieAfterPromoting) {
+  for (const operations of [postgresOperations, mysqlOperations] as NodeOperations[]) {
+    const promote = operations.promote;
+    operations.promote = async (run, options) => {
+      await promote(run, options);
+      process.kill(process.pid, 'SIGKILL');
+    };
+  }
 }
 
 const { pool, insert } = openPool();

@@ -8,6 +8,11 @@ export interface ChildConfig {
   readonly write: boolean;
   readonly idBase: number;
   readonly pauseMs: number;
+  /**
+   * Kill this process (SIGKILL) right after it promoted a replica, before it repoints the others: a
+   * promoter that dies half-way. Done by wrapping the engine's promote step in this process only.
+   */
+  readonly dieAfterPromoting?: boolean;
 }
 
 /** The pool events a child passes on. */

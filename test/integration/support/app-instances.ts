@@ -27,6 +27,8 @@ export interface AppInstance {
   readonly events: readonly ReceivedEvent[];
   /** The pool's primary as of its last event. */
   readonly primary: string | null;
+  /** The process has exited (stopped, or killed). */
+  readonly exited: boolean;
   /** Stops writing and ends the pool; resolves with what it wrote. */
   stop(): Promise<Written>;
 }
@@ -37,6 +39,7 @@ export interface AppInstancesOptions {
   readonly options: (number: number) => Record<string, unknown>;
   readonly write?: boolean;
   readonly pauseMs?: number;
+  readonly dieAfterPromoting?: boolean;
 }
 
 /**
@@ -71,6 +74,7 @@ function startOne(
     write: options.write ?? true,
     idBase: number * ID_RANGE,
     pauseMs: options.pauseMs ?? 20,
+    ...(options.dieAfterPromoting && { dieAfterPromoting: true }),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', childScript, JSON.stringify(config)], {
     cwd: repoRoot,
@@ -121,6 +125,9 @@ function startOne(
     events,
     get primary() {
       return primary;
+    },
+    get exited() {
+      return child.exitCode !== null || child.signalCode !== null;
     },
     async stop() {
       child.stdin?.write('stop\n');
