@@ -34,6 +34,7 @@ export type {
   TransactionRetryReason,
 } from './core/events';
 export { findFailoverError } from './core/find-error';
+export type { NodeHealth, PoolHealth, UnhealthyReason } from './core/health';
 export type { HostSpec } from './core/hosts';
 export type { ExclusionReason, NodeView, ReplicationLink } from './core/node';
 export type { FailoverOptions, MonitorOptions } from './core/options';

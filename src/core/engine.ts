@@ -12,6 +12,7 @@ import {
   WriteOutcomeUnknownError,
 } from './errors';
 import type { EmitFailoverEvent } from './events';
+import { healthOf, type PoolHealth } from './health';
 import { HungNodes } from './hung-nodes';
 import { Monitor } from './monitor';
 import type { NodeAddress, NodeView } from './node';
@@ -76,6 +77,8 @@ export class FailoverEngine<Connection> {
   private retiredFor: string | undefined;
   /** The last node that was primary, for a caller's own attempt when every node is down. */
   private lastPrimary: string | undefined;
+  /** Since when writes have had no primary (health()); undefined while they have one. */
+  private noPrimarySince: number | undefined;
   /** Statements and checkouts under way (see `end`). */
   private active = 0;
   private onIdle: (() => void) | undefined;
@@ -118,11 +121,22 @@ export class FailoverEngine<Connection> {
 
   start(): void {
     this.startedAt = this.clock.now();
+    this.noPrimarySince = this.startedAt;
     this.monitor.start();
   }
 
   topology(): TopologySnapshot {
     return this.monitor.current();
+  }
+
+  /** `pool.health()`: health.ts. */
+  health(): PoolHealth {
+    return healthOf(this.monitor.current(), {
+      ended: this.ended,
+      waiting: this.router.waitingCount,
+      noPrimarySince: this.noPrimarySince,
+      now: this.clock.now(),
+    });
   }
 
   get waitingCount(): number {
@@ -677,6 +691,8 @@ export class FailoverEngine<Connection> {
 
   private onSnapshot(snapshot: TopologySnapshot, fatal: unknown): void {
     if (snapshot.primary) this.lastPrimary = snapshot.primary.name;
+    if (snapshot.primary) this.noPrimarySince = undefined;
+    else this.noPrimarySince ??= this.clock.now();
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
     if (!this.ended) this.hung.update(snapshot);

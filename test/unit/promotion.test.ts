@@ -13,6 +13,7 @@ import {
   comparePgPositions,
 } from '../../src/dialects/positions';
 import { postgresDialect } from '../../src/dialects/postgres/dialect';
+import { nodeView } from './support/node-view';
 
 describe('positions compare', () => {
   it('PostgreSQL LSNs by their byte offset', () => {
@@ -66,17 +67,8 @@ describe('chooseCandidate', () => {
 });
 
 describe('promotionVerdict', () => {
-  const node = (name: string, overrides: Partial<NodeView> = {}): NodeView => ({
-    name,
-    host: name,
-    port: 5432,
-    role: 'replica',
-    healthy: true,
-    writable: false,
-    suspect: false,
-    replication: { receiving: false },
-    ...overrides,
-  });
+  const node = (name: string, overrides: Partial<NodeView> = {}): NodeView =>
+    nodeView(name, { replication: { receiving: false }, ...overrides });
   const lostPrimary = (nodes: NodeView[], overrides: Partial<VerdictInput> = {}): VerdictInput => ({
     snapshot: { version: 1, primary: null, nodes, generation: 1 } as TopologySnapshot,
     lastPrimary: 'db1',
@@ -239,17 +231,8 @@ describe('Promoter on a node that freezes mid-attempt', () => {
       systemClock,
       () => undefined,
     );
-    const view = (name: string, overrides: Partial<NodeView>): NodeView => ({
-      name,
-      host: name,
-      port: 5432,
-      role: 'replica',
-      healthy: true,
-      writable: false,
-      suspect: false,
-      replication: { receiving: false },
-      ...overrides,
-    });
+    const view = (name: string, overrides: Partial<NodeView>): NodeView =>
+      nodeView(name, { replication: { receiving: false }, ...overrides });
     const base = { version: 1, generation: 1, primary: null };
     const primary = view('db1:5432', { role: 'primary', writable: true, replication: undefined });
     promoter.update({ ...base, primary, nodes: [primary, view('db2:5432', {}), view('db3:5432', {})] }, null);

@@ -5,6 +5,7 @@ import type { FailoverEngine } from '../../core/engine';
 import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
 import { followingSessionBase } from '../../core/following-session';
+import type { PoolHealth } from '../../core/health';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys } from '../../core/transaction-options';
@@ -112,6 +113,11 @@ export class FailoverMysqlPool extends EventEmitter {
   /** The cluster as the monitor sees it now. */
   topology(): Topology {
     return topologyView(this.engine.topology());
+  }
+
+  /** Whether a write could go somewhere now, and why not (no I/O: for readiness probes). docs/operations.md */
+  health(): PoolHealth {
+    return this.engine.health();
   }
 
   query<T extends mysql.QueryResult>(sql: string, callback?: QueryCallback<T>): mysql.Query;

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { FieldPacket, PoolConnection, QueryResult, QueryValues } from 'mysql2';
 import type { ExecuteValues, Pool as PromisePool } from 'mysql2/promise';
 import { FAILOVER_EVENT_NAMES } from '../../core/events';
+import type { PoolHealth } from '../../core/health';
 import type { Topology } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
@@ -24,6 +25,8 @@ export interface FailoverMysqlPromisePool extends PromisePool {
   readonly pool: FailoverMysqlPool;
   /** The cluster as the monitor sees it now. */
   topology(): Topology;
+  /** Whether a write could go somewhere now, and why not (no I/O: for readiness probes). docs/operations.md */
+  health(): PoolHealth;
   /**
    * Runs `fn` in a transaction on the current primary, and runs it again whole where that is safe
    * (failure before COMMIT, deadlock, lock wait timeout); with `idempotencyKey`, exactly once even
@@ -55,6 +58,7 @@ export function createPromisePool(
     query: own(promiseStatement(core, 'query', promiseImpl ?? Promise)),
     execute: own(promiseStatement(core, 'execute', promiseImpl ?? Promise)),
     topology: own(() => core.topology()),
+    health: own(() => core.health()),
     transaction: own((fn: TransactionFunction<MysqlTransaction, unknown>, options?: TransactionOptions) =>
       transactions.run(fn, options),
     ),

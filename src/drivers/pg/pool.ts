@@ -4,6 +4,7 @@ import type { FailoverEngine } from '../../core/engine';
 import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
 import { type FollowingSessionBase, followingSessionBase } from '../../core/following-session';
+import type { PoolHealth } from '../../core/health';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
@@ -117,6 +118,11 @@ export class FailoverPgPool extends pg.Pool {
   /** The cluster as the monitor sees it now. */
   topology(): Topology {
     return topologyView(this.engine.topology());
+  }
+
+  /** Whether a write could go somewhere now, and why not (no I/O: for readiness probes). docs/operations.md */
+  health(): PoolHealth {
+    return this.engine.health();
   }
 
   override query<R extends unknown[] = unknown[], I = unknown[]>(

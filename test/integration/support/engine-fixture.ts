@@ -1,4 +1,5 @@
 import type { FailoverEvents } from '../../../src/core/events';
+import type { PoolHealth } from '../../../src/core/health';
 import type { PromotionOptions } from '../../../src/core/promotion/options';
 import type { TransactionOptions, TransactionsOptions } from '../../../src/core/transaction-options';
 import type { harness, TestCluster } from '../../../src/testing';
@@ -48,6 +49,7 @@ export interface AppPool<Raw = unknown> {
   session(): Promise<AppSession>;
   transaction<T>(fn: (tx: SqlTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   topology(): PoolTopologyView;
+  health(): PoolHealth;
   on<K extends keyof FailoverEvents>(event: K, listener: (...args: FailoverEvents[K]) => void): void;
   /** Idle connections kept for reuse, where the driver counts them (pg.Pool's idleCount). */
   idleCount?(): number;

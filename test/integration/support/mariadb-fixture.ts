@@ -51,6 +51,7 @@ export function mariadbAppPool(
         options,
       ),
     topology: () => pool.topology(),
+    health: () => pool.health(),
     on: (event, listener) => void pool.on(event, listener),
     end: () => pool.end(),
   };

@@ -45,6 +45,7 @@ export function pgAppPool(pool: FailoverPgPool): AppPool<FailoverPgPool> {
         options,
       ),
     topology: () => pool.topology(),
+    health: () => pool.health(),
     on: (event, listener) => void pool.on(event, listener),
     idleCount: () => pool.idleCount,
     end: () => pool.end(),
