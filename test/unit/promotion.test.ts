@@ -251,3 +251,64 @@ describe('Promoter on a node that freezes mid-attempt', () => {
     expect(destroyed.sort()).toEqual(['db1:5432', 'db2:5432', 'db3:5432']);
   });
 });
+
+describe('Promoter fencing a former primary', () => {
+  it('fences once while the probes still see it writable, and again once it turned writable after being read-only', async () => {
+    const nodes = ['db1:5432', 'db2:5432', 'db3:5432'].map((name) => ({
+      name,
+      host: name.split(':')[0] as string,
+      port: 5432,
+    }));
+    let readOnly = 'off';
+    const fences: string[] = [];
+    // A session that answers what fencing a PostgreSQL node asks (setting, ALTER SYSTEM, reload).
+    const driver = {
+      dialect: postgresDialect,
+      openProbeSession: (node: { name: string }) => ({
+        ready: Promise.resolve(),
+        run: async (sql: string) => {
+          if (sql.startsWith('ALTER SYSTEM SET default_transaction_read_only')) {
+            fences.push(node.name);
+            readOnly = 'on';
+          }
+          if (sql.includes('current_setting($1)')) return [{ value: readOnly }];
+          return [{ names: '' }];
+        },
+        onFailure: () => undefined,
+        destroy: () => undefined,
+        end: async () => undefined,
+      }),
+    };
+    const fenced: unknown[] = [];
+    const promoter = new Promoter(
+      nodes,
+      driver,
+      resolvePromotionOptions({ enabled: true }) as ResolvedPromotionOptions,
+      systemClock,
+      (event, ...args) => {
+        if (event === 'fenced') fenced.push(args[0]);
+      },
+    );
+    const primary = nodeView('db2:5432', { role: 'primary', writable: true });
+    const stale = nodeView('db1:5432', { role: 'primary', writable: true, excluded: 'stale-primary' });
+    const snapshot = (db1: NodeView): TopologySnapshot => ({
+      version: 1,
+      generation: 2,
+      primary,
+      nodes: [db1, primary, nodeView('db3:5432')],
+    });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    promoter.update(snapshot(stale), 'db2:5432');
+    await settle();
+    promoter.update(snapshot(stale), 'db2:5432'); // a probe taken before the fence took effect
+    await settle();
+    expect(fenced).toEqual([{ node: 'db1:5432' }]);
+    promoter.update(snapshot({ ...stale, writable: false }), 'db2:5432');
+    readOnly = 'off'; // someone made it writable again
+    promoter.update(snapshot(stale), 'db2:5432');
+    await settle();
+    expect(fences).toEqual(['db1:5432', 'db1:5432']);
+    expect(fenced).toHaveLength(2);
+    await promoter.stop();
+  });
+});

@@ -57,6 +57,8 @@ export class Promoter {
   /** The last skip reported, so that one episode reports it once. */
   private lastSkip: string | undefined;
   private readonly fencing = new Set<string>();
+  /** Fenced by this instance and not yet seen read-only by the monitor: not fenced again meanwhile. */
+  private readonly fenced = new Set<string>();
   /** The promoter's sessions now open, with the cancel of each one's watchdog. */
   private readonly live = new Map<ProbeSession, () => void>();
   private ended = false;
@@ -97,6 +99,8 @@ export class Promoter {
       if (node.healthy) this.downSince.delete(node.name);
       else if (!this.downSince.has(node.name)) this.downSince.set(node.name, now);
       if (node.excluded === 'stale-primary' && node.healthy && node.writable) this.fence(node.name);
+      // A node fenced is fenced once: probes taken before the fence took effect still say writable.
+      else if (node.healthy && !node.writable) this.fenced.delete(node.name);
     }
     this.recheck?.();
     this.recheck = undefined;
@@ -431,7 +435,7 @@ export class Promoter {
 
   /** Rule 6: a former primary back and writable is made read-only for every client. */
   private fence(node: string): void {
-    if (this.fencing.has(node)) return;
+    if (this.fencing.has(node) || this.fenced.has(node)) return;
     this.fencing.add(node);
     debug('fencing %s', node);
     this.openSessions([node])
@@ -439,6 +443,7 @@ export class Promoter {
         if (!session) return;
         try {
           await this.driver.dialect.operations.fence(session.run);
+          this.fenced.add(node);
           this.emit('fenced', { node });
         } finally {
           await this.close(session.probe);
