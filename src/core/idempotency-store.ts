@@ -60,9 +60,12 @@ export class IdempotencyStore<Connection> {
     }
   }
 
-  /** Deletes the keys older than `olderThanMs` by the server's clock, in batches; returns how many. */
-  async purge(olderThanMs: number): Promise<number> {
-    const purge = this.sql.purge(olderThanMs, PURGE_BATCH);
+  /**
+   * Deletes the keys older than `olderThanMs` by the server's clock (only those starting with
+   * `keyPrefix` if given), in batches; returns how many.
+   */
+  async purge(olderThanMs: number, keyPrefix?: string): Promise<number> {
+    const purge = this.sql.purge(olderThanMs, PURGE_BATCH, keyPrefix);
     let total = 0;
     for (;;) {
       let deleted: number;

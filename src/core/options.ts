@@ -38,6 +38,12 @@ export interface FailoverOptions {
    * for a primary at the same moment gives up.
    */
   abandonAfterMs?: number;
+  /**
+   * Every data-changing statement (`INSERT`, `UPDATE`, `DELETE`, `REPLACE`, `MERGE`, and `WITH` ...
+   * around one) sent with `pool.query` / `pool.execute` is exactly once, as with the statement flag
+   * `exactlyOnce: true`, unless it says `exactlyOnce: false`. Default false. docs/transactions.md.
+   */
+  exactlyOnce?: boolean;
 }
 
 /** How the monitor probes the nodes. */
@@ -62,6 +68,7 @@ export interface ResolvedFailoverOptions {
   readonly connectTimeoutMs: number;
   /** As set; undefined: `waitForPrimaryMs` (see FailoverOptions.abandonAfterMs). */
   readonly abandonAfterMs: number | undefined;
+  readonly exactlyOnce: boolean;
 }
 
 export interface ResolvedMonitorOptions {
@@ -84,6 +91,7 @@ const FAILOVER_KEYS = [
   'retryDelayMs',
   'connectTimeoutMs',
   'abandonAfterMs',
+  'exactlyOnce',
 ];
 const MONITOR_KEYS = ['intervalMs', 'timeoutMs', 'fastIntervalMs', 'settleMs'];
 
@@ -93,6 +101,9 @@ export function resolveFailoverOptions(value: unknown): ResolvedFailoverOptions 
   const retryDelayMs = o.retryDelayMs ?? defaultRetryDelayMs;
   if (typeof retryDelayMs !== 'function') {
     throw new ConfigError('failover.retryDelayMs', 'expected a function (attempt) => milliseconds.');
+  }
+  if (o.exactlyOnce !== undefined && typeof o.exactlyOnce !== 'boolean') {
+    throw new ConfigError('failover.exactlyOnce', 'expected true or false.');
   }
   return {
     waitForPrimaryMs: optionalNumber(o.waitForPrimaryMs, 'failover.waitForPrimaryMs', 30_000, { min: 0 }),
@@ -108,6 +119,7 @@ export function resolveFailoverOptions(value: unknown): ResolvedFailoverOptions 
       o.abandonAfterMs === undefined
         ? undefined
         : optionalNumber(o.abandonAfterMs, 'failover.abandonAfterMs', 0, { min: 0 }),
+    exactlyOnce: o.exactlyOnce === true,
   };
 }
 

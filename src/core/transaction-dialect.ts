@@ -42,7 +42,8 @@ export interface IdempotencySql {
   select(key: string): Sql;
   insert(key: string, result: string | null): Sql;
   /** Deletes at most `batch` keys written more than `olderThanMs` ago by the server's clock. */
-  purge(olderThanMs: number, batch: number): Sql;
+  /** Keys older than `olderThanMs`, at most `batch` of them; only those starting with `keyPrefix` if given. */
+  purge(olderThanMs: number, batch: number, keyPrefix?: string): Sql;
 }
 
 export interface TransactionDialect {

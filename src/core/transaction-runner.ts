@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import createDebug from 'debug';
 import { type Clock, systemClock } from './clock';
 import { guardEmit } from './emit';
@@ -26,6 +27,29 @@ interface Joinable<Connection, Handle> {
   readonly handle: Handle;
   readonly options: ResolvedTransactionOptions;
 }
+
+/**
+ * The result of an exactly-once statement (`runOnce`) found with its key after a COMMIT in doubt:
+ * what `summarize` kept of it, parsed from the JSON stored, not the driver's live result.
+ */
+export class StoredResult {
+  constructor(readonly value: unknown) {}
+}
+
+/** How `runOnce` differs from `run`: a fresh key (no lookup before the first attempt), a summary stored. */
+interface Once<T> {
+  readonly summarize: (value: T) => unknown;
+}
+
+/** Keys of exactly-once statements start with this, so that they can be told from the app's own. */
+export const ONCE_KEY_PREFIX = 'fp-once:';
+/**
+ * An exactly-once statement's key is needed only until its own call has looked it up after a COMMIT
+ * in doubt (within `failover.waitForPrimaryMs` and a few re-runs): kept an hour, then purged.
+ */
+const ONCE_KEY_KEEP_MS = 3_600_000;
+/** A pool that writes exactly-once statements purges their old keys at most this often. */
+const ONCE_PURGE_EVERY_MS = 600_000;
 
 type AttemptOutcome<T> =
   | { readonly committed: true; readonly value: T }
@@ -56,6 +80,8 @@ export class TransactionRunner<Connection, Handle> {
   private readonly joinable = new AsyncLocalStorage<Joinable<Connection, Handle>>();
   private readonly store: IdempotencyStore<Connection>;
   private readonly emit: EmitFailoverEvent;
+  /** When exactly-once keys are next purged (the first runOnce purges at once). */
+  private nextOncePurge = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly engine: TransactionEngine<Connection>,
@@ -80,6 +106,39 @@ export class TransactionRunner<Connection, Handle> {
     return this.runOutermost(fn, resolved);
   }
 
+  /**
+   * One statement exactly once (`exactlyOnce: true`): `fn` runs it in a transaction that also writes
+   * a fresh idempotency key, so that a COMMIT whose connection died is resolved by looking the key
+   * up on the new primary. Resolves with the live result when this attempt committed, or with a
+   * StoredResult (what `summarize` kept) when a lookup found that an earlier one did.
+   */
+  runOnce<T>(
+    fn: TransactionFunction<Handle, T>,
+    summarize: (value: T) => unknown,
+  ): Promise<T | StoredResult> {
+    this.purgeOnceKeysNowAndThen();
+    const options = resolveTransactionOptions(
+      { idempotencyKey: `${ONCE_KEY_PREFIX}${randomUUID()}` },
+      this.defaults,
+    );
+    return this.runOutermost(fn, options, { summarize });
+  }
+
+  /**
+   * One row per exactly-once statement would grow the table without end: a pool that writes them
+   * deletes their keys older than ONCE_KEY_KEEP_MS, in the background, at most every
+   * ONCE_PURGE_EVERY_MS (the app's own keys are left to `pool.idempotency.purge`).
+   */
+  private purgeOnceKeysNowAndThen(): void {
+    const now = this.clock.now();
+    if (now < this.nextOncePurge) return;
+    this.nextOncePurge = now + ONCE_PURGE_EVERY_MS;
+    this.store
+      .purge(ONCE_KEY_KEEP_MS, ONCE_KEY_PREFIX)
+      .then((count) => debug('purged %d exactly-once keys', count))
+      .catch((error: unknown) => debug('could not purge exactly-once keys: %s', (error as Error).message));
+  }
+
   /** `pool.idempotency.purge({ olderThan })`. */
   purge(options: unknown): Promise<number> {
     try {
@@ -89,26 +148,39 @@ export class TransactionRunner<Connection, Handle> {
     }
   }
 
+  private runOutermost<T>(
+    fn: TransactionFunction<Handle, T>,
+    options: ResolvedTransactionOptions,
+  ): Promise<T>;
+  private runOutermost<T>(
+    fn: TransactionFunction<Handle, T>,
+    options: ResolvedTransactionOptions,
+    once: Once<T>,
+  ): Promise<T | StoredResult>;
   private async runOutermost<T>(
     fn: TransactionFunction<Handle, T>,
     options: ResolvedTransactionOptions,
-  ): Promise<T> {
+    once?: Once<T>,
+  ): Promise<T | StoredResult> {
     const key = options.idempotencyKey;
     let previous: Previous | undefined;
     for (let attempt = 1; ; attempt++) {
-      if (key !== undefined) {
+      // A fresh key of runOnce cannot be stored yet: its first attempt skips the lookup.
+      if (key !== undefined && (once === undefined || previous !== undefined)) {
         const stored = await this.lookup(key, previous);
-        if (stored.found) return stored.value as T;
+        if (stored.found) return once ? new StoredResult(stored.value) : (stored.value as T);
       }
       if (previous) {
         if (attempt > options.maxAttempts) throw this.exhausted(attempt - 1, previous, options);
         await this.backoff(attempt - 1, previous, key);
       }
       const pinned = await this.engine.acquire(previous?.node);
+      if (once && previous === undefined) await this.store.ensure();
       const outcome = await this.attempt(
         new TransactionAttempt(pinned, this.engine, this.driver),
         fn,
         options,
+        once?.summarize,
       );
       if (outcome.committed) return outcome.value;
       previous = this.next(outcome.failure, pinned.node, options, attempt);
@@ -149,6 +221,8 @@ export class TransactionRunner<Connection, Handle> {
     attempt: TransactionAttempt<Connection>,
     fn: TransactionFunction<Handle, T>,
     options: ResolvedTransactionOptions,
+    /** runOnce: what to store of the result; the caller then gets the live result. */
+    summarize?: (value: T) => unknown,
   ): Promise<AttemptOutcome<T>> {
     const key = options.idempotencyKey;
     /** The server ended the transaction (committed, or rolled back at COMMIT): nothing to roll back. */
@@ -172,7 +246,7 @@ export class TransactionRunner<Connection, Handle> {
       let stored: string | null = null;
       if (key !== undefined) {
         try {
-          stored = serialize(value);
+          stored = serialize(summarize ? summarize(value) : value);
         } catch (error) {
           return { committed: false, failure: { stage: 'before-commit', cause: 'application', error } };
         }
@@ -190,7 +264,8 @@ export class TransactionRunner<Connection, Handle> {
         return { committed: false, failure: rolledBack(attempt.swallowedError) };
       }
       ended = true;
-      return { committed: true, value: key === undefined ? value : (parseStored(stored) as T) };
+      const live = key === undefined || summarize !== undefined;
+      return { committed: true, value: live ? value : (parseStored(stored) as T) };
     } finally {
       await attempt.close(!ended);
     }

@@ -23,3 +23,8 @@ export function quoteQualified(table: string, quote: string): string {
     .map((part) => `${quote}${part}${quote}`)
     .join('.');
 }
+
+/** `text` as a LIKE pattern that matches it literally (backslash is the default escape of both engines). */
+export function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TestCluster } from '../../src/testing';
-import { type AppPool, address, type EngineFixture, promoteMostAdvanced } from './support/engine-fixture';
+import { type AppPool, address, type EngineFixture } from './support/engine-fixture';
+import { failOverAfter } from './support/fail-over';
 import { engineFixtures } from './support/fixtures';
 import { endedAfterEach } from './support/resources';
 import { sleep } from './support/wait';
@@ -46,17 +47,7 @@ describe.each(engineFixtures())('pool failover on %s', (_name, fixture: EngineFi
     return { cluster, pool, writer };
   }
 
-  /**
-   * What a failover manager does `promoteAfterMs` after the primary failed: promotes the replica that
-   * received the most and points the others at it. Returns the new primary and when it took writes.
-   */
-  async function failOver(cluster: TestCluster, promoteAfterMs: number) {
-    await sleep(promoteAfterMs);
-    const [next, others] = await promoteMostAdvanced(cluster);
-    const writableAt = performance.now();
-    for (const other of others) await cluster.waitForReplication(other, 15_000);
-    return { next, writableAt };
-  }
+  const failOver = failOverAfter;
 
   it('planned switchover: nothing lost or doubled, and no error the engine could have avoided', async () => {
     const { cluster, pool, writer } = await startWithPool('async');

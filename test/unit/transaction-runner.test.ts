@@ -9,7 +9,12 @@ import {
 } from '../../src/core/errors';
 import type { TransactionRetryEvent } from '../../src/core/events';
 import { resolveTransactionsOptions } from '../../src/core/transaction-options';
-import { type TransactionFunction, TransactionRunner } from '../../src/core/transaction-runner';
+import {
+  ONCE_KEY_PREFIX,
+  StoredResult,
+  type TransactionFunction,
+  TransactionRunner,
+} from '../../src/core/transaction-runner';
 import { FakeClock } from './support/fake-clock';
 import {
   FAKE_ENGINES,
@@ -185,6 +190,50 @@ describe.each(FAKE_ENGINES)('pool.transaction on $name', (engine) => {
     expect(retries).toEqual([]);
     expect(db.committed).toHaveLength(2);
     expect(db.releases.find((r) => r.broken)).toBeDefined();
+  });
+
+  it('an exactly-once statement: no lookup before its first attempt, the live result back, a fresh key stored', async () => {
+    const { db, runner } = setup(engine);
+    const live = { rows: [{ id: 1 }], when: new Date(0) };
+    const result = await runner.runOnce(
+      async (tx: FakeTx) => {
+        await tx.query('INSERT order');
+        return live;
+      },
+      (value) => ({ rows: value.rows }),
+    );
+    expect(result).toBe(live);
+    expect(db.sent(/^SELECT result/)).toEqual([]);
+    const [key] = [...db.keys.keys()];
+    expect(key?.startsWith(ONCE_KEY_PREFIX)).toBe(true);
+    expect(db.keys.get(key as string)).toBe(JSON.stringify({ rows: [{ id: 1 }] }));
+  });
+
+  it('an exactly-once statement whose COMMIT was lost after it committed: the stored summary, not run again', async () => {
+    const { db, clock, runner } = setup(engine);
+    db.fail(/^COMMIT/, () => new NodeFailure('connection-lost'), { when: 'after' });
+    const runs = { count: 0 };
+    const promise = runner.runOnce(checkout(runs, { orderId: 9, when: new Date(0) }), (value) => value);
+    let result: unknown;
+    promise.then((r) => (result = r));
+    while (result === undefined) await clock.advance(100);
+    expect(result).toEqual(new StoredResult({ orderId: 9, when: '1970-01-01T00:00:00.000Z' }));
+    expect(runs.count).toBe(1);
+    expect(db.committed).toHaveLength(2);
+  });
+
+  it('an exactly-once statement whose COMMIT was lost before it committed: looked up, absent, run again once', async () => {
+    const { db, clock, runner } = setup(engine);
+    db.fail(/^COMMIT/, () => new NodeFailure('connection-lost'), { when: 'before' });
+    const runs = { count: 0 };
+    const promise = runner.runOnce(checkout(runs), (value) => value);
+    let result: unknown;
+    promise.then((r) => (result = r));
+    while (result === undefined) await clock.advance(100);
+    expect(result).toEqual({ orderId: 7 });
+    expect(runs.count).toBe(2);
+    expect(db.sent(/^SELECT result/)).toHaveLength(1);
+    expect(db.committed).toHaveLength(2);
   });
 
   it('COMMIT lost before it committed, with a key: the key is absent, so the function runs again, once', async () => {

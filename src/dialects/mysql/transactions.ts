@@ -4,7 +4,7 @@ import type {
   TransactionConflict,
   TransactionDialect,
 } from '../../core/transaction-dialect';
-import { isTransactionControl, quoteQualified } from '../transaction-sql';
+import { isTransactionControl, likeEscaped, quoteQualified } from '../transaction-sql';
 import { errnoOf } from './errors';
 
 /** Server error numbers of the conflicts a re-run of the whole transaction cures. */
@@ -73,9 +73,14 @@ function mysqlIdempotency(table: string): IdempotencySql {
       sql: `INSERT INTO ${name} (idempotency_key, result, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))`,
       values: [key, result],
     }),
-    purge: (olderThanMs, batch) => ({
-      sql: `DELETE FROM ${name} WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND LIMIT ?`,
-      values: [Math.round(olderThanMs * 1000), batch],
+    purge: (olderThanMs, batch, keyPrefix) => ({
+      sql:
+        `DELETE FROM ${name} WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND` +
+        `${keyPrefix === undefined ? '' : ' AND idempotency_key LIKE ?'} LIMIT ?`,
+      values:
+        keyPrefix === undefined
+          ? [Math.round(olderThanMs * 1000), batch]
+          : [Math.round(olderThanMs * 1000), `${likeEscaped(keyPrefix)}%`, batch],
     }),
   };
 }

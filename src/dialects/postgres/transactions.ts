@@ -4,7 +4,7 @@ import type {
   TransactionConflict,
   TransactionDialect,
 } from '../../core/transaction-dialect';
-import { isTransactionControl, quoteQualified } from '../transaction-sql';
+import { isTransactionControl, likeEscaped, quoteQualified } from '../transaction-sql';
 import { sqlState } from './errors';
 
 /** SQLSTATEs of the conflicts a re-run of the whole transaction cures. */
@@ -63,11 +63,12 @@ function postgresIdempotency(table: string): IdempotencySql {
       values: [key, result],
     }),
     // PostgreSQL's DELETE takes no LIMIT: a batch is chosen by a subquery.
-    purge: (olderThanMs, batch) => ({
+    purge: (olderThanMs, batch, keyPrefix) => ({
       sql: `DELETE FROM ${name} WHERE idempotency_key IN (
         SELECT idempotency_key FROM ${name}
-        WHERE created_at < now() - $1::float8 * interval '1 millisecond' LIMIT $2)`,
-      values: [olderThanMs, batch],
+        WHERE created_at < now() - $1::float8 * interval '1 millisecond'${keyPrefix === undefined ? '' : ' AND idempotency_key LIKE $3'} LIMIT $2)`,
+      values:
+        keyPrefix === undefined ? [olderThanMs, batch] : [olderThanMs, batch, `${likeEscaped(keyPrefix)}%`],
     }),
   };
 }

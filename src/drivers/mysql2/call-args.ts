@@ -1,5 +1,6 @@
 import type mysql from 'mysql2';
-import { isReRunnable, type QueryFlags } from '../../core/query-flags';
+import { ConfigError } from '../../core/errors';
+import { isReRunnable, type QueryFlags, wantsExactlyOnce } from '../../core/query-flags';
 import { onlyStartsTransaction } from '../../core/transaction-start';
 
 /** mysql2's query options, with failover-pool's flags. */
@@ -14,6 +15,8 @@ export interface StatementCall {
   /** mysql2 options (sql, values, and per-query settings), without failover-pool's flags. */
   readonly options: mysql.QueryOptions;
   readonly reRunnable: boolean;
+  /** Run in a transaction with an idempotency key (the flag, or the pool's `failover.exactlyOnce`). */
+  readonly exactlyOnce: boolean;
   readonly callback: ResultCallback | undefined;
 }
 
@@ -22,7 +25,11 @@ export interface StatementCall {
  * an optional callback last. Values follow mysql2's rules: a separate `values` argument wins over
  * `options.values` for `query`, and only fills a gap for `execute`.
  */
-export function parseStatementCall(kind: 'query' | 'execute', args: readonly unknown[]): StatementCall {
+export function parseStatementCall(
+  kind: 'query' | 'execute',
+  args: readonly unknown[],
+  exactlyOnceByDefault = false,
+): StatementCall {
   let [first, values, callback] = args;
   if (typeof values === 'function') {
     callback = values;
@@ -35,13 +42,15 @@ export function parseStatementCall(kind: 'query' | 'execute', args: readonly unk
     const options: mysql.QueryOptions = { sql: first };
     if (values !== undefined) options.values = values as mysql.QueryValues;
     const reRunnable = onlyStartsTransaction(first);
-    return { kind, options, reRunnable, callback: callback as ResultCallback | undefined };
+    const exactlyOnce = !reRunnable && wantsExactlyOnce(undefined, exactlyOnceByDefault, first);
+    return { kind, options, reRunnable, exactlyOnce, callback: callback as ResultCallback | undefined };
   }
   if (typeof first !== 'object' || first === null || typeof (first as { sql?: unknown }).sql !== 'string') {
     throw new TypeError(`${kind}() needs the SQL text, or an options object with \`sql\``);
   }
-  const { idempotent, readOnly, ...options } = first as FailoverQueryOptions;
+  const { idempotent, readOnly, exactlyOnce: flag, ...options } = first as FailoverQueryOptions;
   const reRunnable = isReRunnable({ idempotent, readOnly }) || onlyStartsTransaction(options.sql);
+  const exactlyOnce = wantsExactlyOnce(flag, exactlyOnceByDefault && !reRunnable, options.sql);
   if (values !== undefined && (kind === 'query' || options.values === undefined)) {
     options.values = values as mysql.QueryValues;
   }
@@ -49,6 +58,17 @@ export function parseStatementCall(kind: 'query' | 'execute', args: readonly unk
     kind,
     options,
     reRunnable,
+    exactlyOnce,
     callback: callback as ResultCallback | undefined,
   };
+}
+
+/** `exactlyOnce` belongs to the pool's own query/execute: a connection or a transaction has its own way. */
+export function refuseExactlyOnce(call: StatementCall, where: string): void {
+  if (!call.exactlyOnce) return;
+  throw new ConfigError(
+    'query.exactlyOnce',
+    `it applies to pool.query / pool.execute only, not to ${where}: run the work in ` +
+      'pool.transaction(fn, { idempotencyKey }), which makes the whole transaction exactly once.',
+  );
 }

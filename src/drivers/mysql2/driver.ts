@@ -129,7 +129,13 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
   ): Promise<StatementResult> {
     // Plain rows whatever the pool's own row settings: the library reads its columns by name.
     const options = { sql, values: [...values], rowsAsArray: false, nestTables: false };
-    const call = { kind: 'query', options, reRunnable: false, callback: undefined } as const;
+    const call = {
+      kind: 'query',
+      options,
+      reRunnable: false,
+      exactlyOnce: false,
+      callback: undefined,
+    } as const;
     const [result] = await runStatement(connection, call, this.config.shared.multipleStatements === true);
     return {
       rows: Array.isArray(result) ? (result as Row[]) : [],

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { PoolConnection as PromisePoolConnection } from 'mysql2/promise';
 import { FollowingSession, type FollowingSessionBase } from '../../core/following-session';
-import { parseStatementCall, type StatementCall } from './call-args';
+import { parseStatementCall, refuseExactlyOnce, type StatementCall } from './call-args';
 import { carrierFor, deliver, emitError } from './carrier';
 import { promiseConnectionClass } from './promise-classes';
 import { type StatementOutcome, sendStatement } from './statement';
@@ -122,6 +122,7 @@ export class FollowingMysqlConnection extends EventEmitter {
 
   private statement(kind: 'query' | 'execute', args: unknown[]): mysql.Query {
     const call = parseStatementCall(kind, args);
+    refuseExactlyOnce(call, 'a connection');
     const carrier = carrierFor(call, this.config);
     this.run(call).then(
       (outcome) => deliver(carrier, call, undefined, outcome),

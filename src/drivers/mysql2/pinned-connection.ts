@@ -4,7 +4,7 @@ import type { FailoverEngine, Pinned } from '../../core/engine';
 import { PinnedSession } from '../../core/pinned-session';
 import { setsUpSession } from '../../core/session-statement';
 import { CarriedListeners } from '../carried-listeners';
-import { parseStatementCall, type StatementCall } from './call-args';
+import { parseStatementCall, refuseExactlyOnce, type StatementCall } from './call-args';
 import { carrierFor, deliver, emitError } from './carrier';
 import { closeSocket } from './connection-state';
 import { promiseConnectionClass } from './promise-classes';
@@ -124,6 +124,7 @@ function makeFacade(connection: Connection, context: PinContext): ConnectionFaca
     (kind: 'query' | 'execute') =>
     (...args: unknown[]): mysql.Query => {
       const call = parseStatementCall(kind, args);
+      refuseExactlyOnce(call, 'a connection taken with getConnection()');
       const session = facade.session;
       if (session && (call.callback !== undefined || session.busy)) return viaSession(session, call);
       return streamed(session, call);

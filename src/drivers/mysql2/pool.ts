@@ -10,10 +10,12 @@ import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys } from '../../core/transaction-options';
 import type { TransactionRunner } from '../../core/transaction-runner';
+import { StoredResult } from '../../core/transaction-runner';
 import type { Done } from '../../core/work';
 import { type FailoverQueryOptions, parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver } from './carrier';
 import { CLOSED, Mysql2Driver } from './driver';
+import { mysqlOutcomeFromStored, summarizeMysqlOutcome } from './exactly-once';
 import type { MysqlFollowingBase } from './following-connection';
 import type { MysqlPoolEventSink } from './node-pool';
 import { hideSecrets, type MysqlPoolConfig, resolveMysqlConfig } from './options';
@@ -76,6 +78,8 @@ export class FailoverMysqlPool extends EventEmitter {
 
   private readonly engine: FailoverEngine<mysql.PoolConnection>;
   /** `transaction()` of the promise pools around this one. */
+  /** `failover.exactlyOnce`: data-changing statements of query/execute are exactly once by default. */
+  readonly exactlyOnceByDefault: boolean;
   private readonly transactions: TransactionRunner<mysql.PoolConnection, MysqlTransaction>;
   /** mysql2's `multipleStatements`: a statement's text may then hold several. */
   private readonly multipleStatements: boolean;
@@ -92,6 +96,7 @@ export class FailoverMysqlPool extends EventEmitter {
     this.config = poolSettings(resolved);
     this.multipleStatements = resolved.shared.multipleStatements === true;
     this.maxAttempts = resolved.failover.maxAttempts;
+    this.exactlyOnceByDefault = resolved.failover.exactlyOnce;
     this.namedPlaceholders = this.config.connectionConfig.namedPlaceholders;
     debug('pool over %s', resolved.nodes.map((n) => n.name).join(', '));
     const driver = new Mysql2Driver(resolved, this.poolEventSink(), () => this.config);
@@ -129,7 +134,7 @@ export class FailoverMysqlPool extends EventEmitter {
     callback?: QueryCallback<T>,
   ): mysql.Query;
   query(...args: unknown[]): mysql.Query {
-    return this.start(parseStatementCall('query', args));
+    return this.start(parseStatementCall('query', args, this.exactlyOnceByDefault));
   }
 
   execute<T extends mysql.QueryResult>(sql: string, callback?: QueryCallback<T>): mysql.Query;
@@ -148,7 +153,7 @@ export class FailoverMysqlPool extends EventEmitter {
     callback?: QueryCallback<T>,
   ): mysql.Query;
   execute(...args: unknown[]): mysql.Query {
-    return this.start(parseStatementCall('execute', args));
+    return this.start(parseStatementCall('execute', args, this.exactlyOnceByDefault));
   }
 
   /** A connection pinned to the current primary; see pinned-connection.ts for its rules. */
@@ -242,11 +247,32 @@ export class FailoverMysqlPool extends EventEmitter {
     }
     const { multipleStatements } = this;
     const statement = this.withLiveNamedPlaceholders(call);
+    if (call.exactlyOnce) {
+      this.sendOnce(statement).then(
+        (outcome) => done(undefined, outcome),
+        (error: unknown) => done(error, undefined),
+      );
+      return;
+    }
     this.engine.send<StatementOutcome>(
       call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE,
       (connection, _node, sent) => sendStatement(connection, statement, multipleStatements, sent),
       done,
     );
+  }
+
+  /**
+   * An `exactlyOnce` statement: in a transaction with a fresh idempotency key, which stores the
+   * result mysql2 gave (for a write, its OK packet: affectedRows, insertId, ...) for the caller of a
+   * COMMIT whose connection died (exactly-once.ts).
+   */
+  private async sendOnce(call: StatementCall): Promise<StatementOutcome> {
+    const result = await this.transactions.runOnce(
+      (tx) =>
+        (call.kind === 'query' ? tx.query(call.options) : tx.execute(call.options)) as Promise<unknown[]>,
+      summarizeMysqlOutcome,
+    );
+    return result instanceof StoredResult ? mysqlOutcomeFromStored(result.value) : result;
   }
 
   /**

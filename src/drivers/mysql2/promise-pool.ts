@@ -108,7 +108,11 @@ function promiseStatement(
     const stack = core.config.connectionConfig.trace ? captureStack(method) : undefined;
     if (typeof values === 'function')
       throw new Error('Callback function is not available with promise clients.');
-    const call = parseStatementCall(kind, values === undefined ? [sql] : [sql, values]);
+    const call = parseStatementCall(
+      kind,
+      values === undefined ? [sql] : [sql, values],
+      core.exactlyOnceByDefault,
+    );
     return new PromiseClass((resolve, reject) => {
       core[sendCall](call, (error, outcome) => {
         if (error) reject(withStack(error, stack));

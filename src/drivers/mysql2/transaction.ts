@@ -1,7 +1,7 @@
 import type mysql from 'mysql2';
 import type { ExecuteValues, FieldPacket, QueryResult, QueryValues } from 'mysql2/promise';
 import type { StatementGate } from '../../core/transaction-driver';
-import { parseStatementCall } from './call-args';
+import { parseStatementCall, refuseExactlyOnce } from './call-args';
 import { runStatement } from './statement';
 
 type Result<T> = Promise<[T, FieldPacket[]]>;
@@ -34,6 +34,10 @@ async function statement(
   multipleStatements: boolean,
 ): Promise<unknown[]> {
   const call = parseStatementCall(kind, args);
+  refuseExactlyOnce(
+    call,
+    'tx.query / tx.execute (the transaction is exactly once with its own idempotencyKey)',
+  );
   // mysql2/promise's own words for a callback given to a promise API.
   if (call.callback) throw new Error('Callback function is not available with promise clients.');
   const result = await gate.run(call.options.sql, (connection) =>

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { FollowingSession, type FollowingSessionBase } from '../../core/following-session';
 import type { Done } from '../../core/work';
 import { trackingOf } from './client-class';
-import { parseQueryCall, settleCallback } from './query-args';
+import { parseQueryCall, refuseExactlyOnce, settleCallback } from './query-args';
 import { sendStatement } from './statement';
 
 /** Events of the client's connection that the app may listen for, passed on from whichever it is now. */
@@ -130,6 +130,7 @@ export class FollowingPgClient extends EventEmitter {
   private async run(args: unknown[]): Promise<pg.QueryResult> {
     const session = await this.ready();
     const call = parseQueryCall(args[0], args[1]);
+    refuseExactlyOnce(call, 'a client');
     return session.run(
       call.config.text,
       { reRunnable: call.reRunnable },

@@ -4,7 +4,7 @@ import { PinnedSession } from '../../core/pinned-session';
 import { setsUpSession } from '../../core/session-statement';
 import { CarriedListeners } from '../carried-listeners';
 import { trackingOf } from './client-class';
-import { parseQueryCall, settleCallback } from './query-args';
+import { parseQueryCall, refuseExactlyOnce, settleCallback } from './query-args';
 import { sendStatement } from './statement';
 
 /**
@@ -70,6 +70,7 @@ function makeFacade(client: pg.PoolClient): ClientFacade {
     let result: Promise<pg.QueryResult>;
     try {
       const call = parseQueryCall(args[0], args[1]);
+      refuseExactlyOnce(call, 'a checked-out client');
       result = session.run(
         { reRunnable: call.reRunnable },
         (connection, _node, done) => sendStatement(connection, call.config, done),

@@ -9,9 +9,11 @@ import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
+import { StoredResult } from '../../core/transaction-runner';
 import { type Done, promiseOf } from '../../core/work';
 import { type ClientClass, defaultClientClass, trackedClientClass } from './client-class';
 import { ENDED, PgDriver } from './driver';
+import { pgResultFromStored, summarizePgResult } from './exactly-once';
 import type { PgPoolEventSink } from './node-pool';
 import { type PgPoolConfig, resolvePgConfig } from './options';
 import { facadeOf, pinClient } from './pinned-client';
@@ -98,6 +100,8 @@ export class FailoverPgPool extends pg.Pool {
   private readonly driver: PgDriver;
   private readonly transactions: TransactionRunner<pg.PoolClient, PgTransaction>;
   private readonly maxAttempts: number;
+  /** `failover.exactlyOnce`: data-changing statements of pool.query are exactly once by default. */
+  private readonly exactlyOnceByDefault: boolean;
 
   constructor(config: PgPoolConfig) {
     const resolved: ResolvedPoolConfig<pg.PoolConfig> = resolvePgConfig(config);
@@ -112,6 +116,7 @@ export class FailoverPgPool extends pg.Pool {
     this.engine = core.engine;
     this.transactions = core.transactions;
     this.maxAttempts = resolved.failover.maxAttempts;
+    this.exactlyOnceByDefault = resolved.failover.exactlyOnce;
     this.idempotency = { purge: (options) => this.whileOpen(() => this.transactions.purge(options)) };
   }
 
@@ -152,7 +157,7 @@ export class FailoverPgPool extends pg.Pool {
   override query(first?: unknown, second?: unknown, third?: unknown): Promise<pg.QueryResult> | undefined {
     let call: QueryCall;
     try {
-      call = parseQueryCall(first, second, third);
+      call = parseQueryCall(first, second, third, this.exactlyOnceByDefault);
     } catch (error) {
       // As pg.Pool: a bad call is an error for the callback (even one given first) or the promise.
       const callback = [third, second, first].find((a) => typeof a === 'function') as
@@ -162,6 +167,7 @@ export class FailoverPgPool extends pg.Pool {
     }
     const { callback } = call;
     if (this.ending) return this.settle(Promise.reject(new PoolEndedError(ENDED)), callback);
+    if (call.exactlyOnce) return this.settle(this.queryOnce(call.config), callback);
     const work = (client: pg.PoolClient, _node: unknown, done: Done<pg.QueryResult>) =>
       sendStatement(client, call.config, done);
     const operation = call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE;
@@ -171,6 +177,13 @@ export class FailoverPgPool extends pg.Pool {
       return undefined;
     }
     return promiseOf((done) => this.engine.send(operation, work, done));
+  }
+
+  /** An `exactlyOnce` statement: in a transaction with a fresh idempotency key (exactly-once.ts). */
+  private queryOnce(config: pg.QueryConfig): Promise<pg.QueryResult> {
+    return this.whileOpen(() => this.transactions.runOnce((tx) => tx.query(config), summarizePgResult)).then(
+      (result) => (result instanceof StoredResult ? pgResultFromStored(result.value) : result),
+    );
   }
 
   /**

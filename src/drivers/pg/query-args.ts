@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { isReRunnable, type QueryFlags } from '../../core/query-flags';
+import { ConfigError } from '../../core/errors';
+import { isReRunnable, type QueryFlags, wantsExactlyOnce } from '../../core/query-flags';
 import { onlyStartsTransaction } from '../../core/transaction-start';
 
 /** pg's query config, with failover-pool's flags. */
@@ -12,6 +13,8 @@ export type QueryCallback<R> = (error: Error | undefined, result: R | undefined)
 export interface QueryCall {
   readonly config: pg.QueryConfig;
   readonly reRunnable: boolean;
+  /** Run in a transaction with an idempotency key (the flag, or the pool's `failover.exactlyOnce`). */
+  readonly exactlyOnce: boolean;
   readonly callback: QueryCallback<pg.QueryResult> | undefined;
 }
 
@@ -20,7 +23,12 @@ export interface QueryCall {
  * callback last. A submittable (cursor, stream) is not accepted here, as pg.Pool's query does not
  * support it either: take a client with `connect()`.
  */
-export function parseQueryCall(first: unknown, second?: unknown, third?: unknown): QueryCall {
+export function parseQueryCall(
+  first: unknown,
+  second?: unknown,
+  third?: unknown,
+  exactlyOnceByDefault = false,
+): QueryCall {
   let values = second;
   let callback: QueryCall['callback'];
   if (typeof third === 'function') callback = third as QueryCall['callback'];
@@ -42,17 +50,30 @@ export function parseQueryCall(first: unknown, second?: unknown, third?: unknown
   }
   if (typeof first === 'string') {
     const config = values ? { text: first, values } : { text: first };
-    return { config, reRunnable: onlyStartsTransaction(first), callback };
+    const reRunnable = onlyStartsTransaction(first);
+    const exactlyOnce = !reRunnable && wantsExactlyOnce(undefined, exactlyOnceByDefault, first);
+    return { config, reRunnable, exactlyOnce, callback };
   }
   if (typeof first !== 'object' || first === null) {
     throw new TypeError('Client was passed a null or undefined query');
   }
-  const { idempotent, readOnly, ...config } = first as FailoverQueryConfig;
+  const { idempotent, readOnly, exactlyOnce: flag, ...config } = first as FailoverQueryConfig;
   const reRunnable =
     isReRunnable({ idempotent, readOnly }) ||
     (typeof config.text === 'string' && onlyStartsTransaction(config.text));
+  const exactlyOnce = wantsExactlyOnce(flag, exactlyOnceByDefault && !reRunnable, config.text);
   if (values) config.values = values;
-  return { config, reRunnable, callback };
+  return { config, reRunnable, exactlyOnce, callback };
+}
+
+/** `exactlyOnce` belongs to `pool.query`: a checked-out client or a transaction has its own way. */
+export function refuseExactlyOnce(call: QueryCall, where: string): void {
+  if (!call.exactlyOnce) return;
+  throw new ConfigError(
+    'query.exactlyOnce',
+    `it applies to pool.query only, not to ${where}: run the work in pool.transaction(fn, { idempotencyKey }), ` +
+      'which makes the whole transaction exactly once.',
+  );
 }
 
 function isSubmittable(value: unknown): boolean {

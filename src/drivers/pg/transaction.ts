@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { StatementGate } from '../../core/transaction-driver';
-import { parseQueryCall } from './query-args';
+import { parseQueryCall, refuseExactlyOnce } from './query-args';
 import { runStatement } from './statement';
 
 type Row = pg.QueryResultRow;
@@ -33,6 +33,7 @@ async function query(gate: StatementGate<pg.PoolClient>, args: unknown[]): Promi
     throw new TypeError('tx.query() takes no cursor or stream; read the rows with a plain query.');
   }
   const call = parseQueryCall(args[0], args[1], args[2]);
+  refuseExactlyOnce(call, 'tx.query (the transaction is exactly once with its own idempotencyKey)');
   if (call.callback) throw new TypeError('tx.query() returns a promise; it takes no callback.');
   return gate.run(call.config.text, (client) => runStatement(client, call.config));
 }

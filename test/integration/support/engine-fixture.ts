@@ -62,7 +62,12 @@ export interface AppPoolOptions {
   statementTimeoutMs?: number;
   /** pg's `max`, mysql2's `connectionLimit`. */
   maxConnections?: number;
-  failover?: { waitForPrimaryMs?: number; maxWaiting?: number; abandonAfterMs?: number };
+  failover?: {
+    waitForPrimaryMs?: number;
+    maxWaiting?: number;
+    abandonAfterMs?: number;
+    exactlyOnce?: boolean;
+  };
   /** Instead of the cluster's: a wrong one, say. */
   password?: string;
   /** Instead of the cluster's nodes. */
