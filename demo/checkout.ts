@@ -1,24 +1,34 @@
 /**
- * `npm run demo`: a small shop keeps taking orders while its primary database crashes.
+ * `npm run demo`: a small shop keeps taking orders while its primary database crashes, and the app
+ * promotes a standby by itself.
  *
- * Starts a real 3-node PostgreSQL cluster on loopback (synchronous replication to one standby),
- * runs shoppers placing orders through failover-pool, kills the primary with SIGKILL, promotes a
- * standby 500 ms later as Patroni or an operator would, and prints what the shop saw.
+ * Starts a real 3-node PostgreSQL cluster on loopback (synchronous replication to one standby) and
+ * three app instances, each its own failover-pool pool with promotion enabled and nobody else to
+ * repair the cluster. Shoppers place orders; the primary is killed with SIGKILL; one instance
+ * promotes the standby that applied the most and the others follow; the old primary, started
+ * again, is fenced. Then it prints what the shop saw.
+ *
+ * `npm run demo -- --external-promoter`: the library's default mode instead. The pools only follow,
+ * and the demo promotes a standby 500 ms after the crash, as Patroni or an operator would.
+ *
+ * `npm run demo -- --exactly-once`: every checkout is exactly once (`failover.exactlyOnce`): the
+ * orders in flight at the crash are resolved by the pool, and the shop sees no error at all.
  */
 import { statfsSync } from 'node:fs';
-import { createPgPool } from '../src/drivers/pg';
-import { createHistory, startPgCluster } from '../src/testing';
+import { type PgCluster, startPgCluster } from '../src/testing';
+import { type App, nodeName, startApps } from './apps';
+import { crashPrimary, externalPromoterPromotes, libraryPromotes, restartOldPrimary } from './failover';
+import { createShop, openShop } from './shop';
+import { printSummary } from './summary';
+import { say, sleep, startTicker } from './timeline';
 
+const APPS = 3;
 const SHOPPERS = 4;
 const BEFORE_CRASH_MS = 2_000;
-const PROMOTE_AFTER_MS = 500;
-const AFTER_PROMOTION_MS = 2_500;
-const BUCKET_MS = 250;
-
-const started = performance.now();
-const at = (time = performance.now()) => `${((time - started) / 1000).toFixed(2).padStart(5)}s`;
-const say = (text: string, time?: number) => console.log(`  ${at(time)}  ${text}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const AFTER_PROMOTION_MS = 1_500;
+const AFTER_FENCE_MS = 1_000;
+const USAGE = 'Usage: npm run demo [-- [--external-promoter] [--exactly-once]]';
+const FLAGS = ['--external-promoter', '--exactly-once'];
 
 /** Test clusters on /dev/shm where it has room: much faster to create than in /tmp. */
 function tmpDir(): string | undefined {
@@ -30,138 +40,79 @@ function tmpDir(): string | undefined {
   }
 }
 
+function demoFlags(): { external: boolean; exactlyOnce: boolean } {
+  const args = process.argv.slice(2);
+  const unknown = args.find((arg) => !FLAGS.includes(arg));
+  if (unknown !== undefined) throw new Error(`Unknown argument ${unknown}.\n${USAGE}`);
+  return { external: args.includes('--external-promoter'), exactlyOnce: args.includes('--exactly-once') };
+}
+
+/** The app instances: with promotion by the library, logged in for it with the harness's least-privileged account. */
+async function appsFor(cluster: PgCluster, external: boolean, exactlyOnce: boolean): Promise<App[]> {
+  const once = exactlyOnce ? '; every checkout exactly once (failover.exactlyOnce)' : '';
+  if (external) {
+    console.log(
+      `  ${APPS} app instances, each its own pool; they follow whoever promotes (here the demo)${once}\n`,
+    );
+    return startApps(cluster, APPS, { exactlyOnce });
+  }
+  const { user, password } = await cluster.createPromotionAccount();
+  console.log(
+    `  ${APPS} app instances, each its own pool with promotion enabled (account ${user}); ` +
+      `no Patroni, nobody else repairs the cluster${once}\n`,
+  );
+  return startApps(cluster, APPS, { exactlyOnce, promotion: { enabled: true, user, password } });
+}
+
 async function main(): Promise<void> {
-  console.log('\nfailover-pool demo: a shop keeps selling while its primary database crashes\n');
+  const { external, exactlyOnce } = demoFlags();
+  console.log(
+    `\nfailover-pool demo: a shop keeps selling while its primary database crashes${external ? '' : ', and the app promotes a standby itself'}\n`,
+  );
   const cluster = await startPgCluster({ replicas: 2, synchronous: true, tmpDir: tmpDir() });
-  const name = (address: string) =>
-    cluster.nodes.find((n) => address.endsWith(`:${n.port}`))?.name ?? address;
   try {
     console.log(
       `  PostgreSQL ${cluster.serverVersion} (${cluster.source}) on loopback: node1 primary, node2 and node3 ` +
-        `standbys (node2 synchronous); up in ${(cluster.startupMs / 1000).toFixed(1)} s\n`,
+        `standbys (node2 synchronous); up in ${(cluster.startupMs / 1000).toFixed(1)} s`,
     );
-    const pool = createPgPool({ ...cluster.connectionOptions, max: 8 });
-    let reruns = 0;
-    pool.on('retry', () => reruns++);
-    pool.on('nodeDown', (e) => say(`pool: ${name(e.node)} is down (${e.error.message})`));
-    pool.on('primaryLost', (e) => say(`pool: primary ${name(e.from)} lost; orders wait for a new one`));
-    pool.on('primaryChanged', (e) => {
-      if (e.from === null) return;
-      say(
-        `pool: new primary ${name(e.to)}, found ${Math.round(e.detectedAfterMs ?? 0)} ms after ${name(e.from)} failed`,
-      );
-    });
+    const apps = await appsFor(cluster, external, exactlyOnce);
+    const counts = { reruns: 0, promotions: external ? 1 : 0 };
+    for (const { pool } of apps) {
+      pool.on('retry', () => counts.reruns++);
+      // An exactly-once checkout is a transaction: it is run again through the transaction runner.
+      pool.on('transactionRetry', () => counts.reruns++);
+      pool.on('promoted', () => counts.promotions++);
+    }
+    await createShop((apps[0] as App).pool);
 
-    await pool.query('CREATE TABLE stock (sku text PRIMARY KEY, qty int NOT NULL)');
-    await pool.query(
-      'CREATE TABLE orders (id bigint PRIMARY KEY, sku text NOT NULL, total numeric NOT NULL)',
-    );
-    await pool.query("INSERT INTO stock VALUES ('mug', 1000000)");
-
-    // One checkout = one statement: the stock decrement and the order commit together or not at all.
-    const checkout = (id: number) =>
-      pool.query(
-        `WITH taken AS (UPDATE stock SET qty = qty - 1 WHERE sku = 'mug' AND qty > 0 RETURNING sku)
-         INSERT INTO orders (id, sku, total) SELECT $1, sku, 12.50 FROM taken`,
-        [id],
-      );
-
-    const history = createHistory();
-    const errors = new Map<string, number>();
-    let nextId = 1;
-    let open = true;
-    const shopper = async () => {
-      while (open) {
-        const id = nextId++;
-        // failover-pool's errors say whether the order may have been placed (WriteOutcomeUnknownError)
-        // or certainly was not (the others); the history records it so.
-        const error = await history.attempt(id, () => checkout(id));
-        if (error !== undefined) {
-          const code = (error as { code?: string }).code ?? (error as Error).name;
-          errors.set(code, (errors.get(code) ?? 0) + 1);
-        }
-      }
-    };
-
-    say(`shop opens: ${SHOPPERS} shoppers placing orders`);
-    const shoppers = Array.from({ length: SHOPPERS }, shopper);
-    const ticker = startTicker(history);
-
+    say(`shop opens: ${SHOPPERS} shoppers placing orders through ${apps.map((app) => app.name).join(', ')}`);
+    const shop = openShop(apps, SHOPPERS);
+    const ticker = startTicker(shop.history);
     await sleep(BEFORE_CRASH_MS);
-    const crashAt = performance.now();
-    cluster.kill('node1', 'SIGKILL');
-    say('kill -9 node1, the primary (every process of it, as a machine crash would)', crashAt);
-    await sleep(PROMOTE_AFTER_MS);
-    const promotedAt = performance.now();
-    // The standby that received the most, as Patroni picks it: it holds every acknowledged order.
-    const next = await cluster.mostAdvanced(['node2', 'node3']);
-    const other = next === 'node2' ? 'node3' : 'node2';
-    say(`promoting ${next}, the standby that received the most, as Patroni or an operator would`, promotedAt);
-    await cluster.promote(next);
-    say(`${next} promoted; repointing ${other} to it (${next} commits wait for a synchronous standby)`);
-    await cluster.repoint(other, next);
+    const crashAt = crashPrimary(cluster);
+    shop.watchForResumption(
+      crashAt,
+      (app) =>
+        `orders resume, on ${nodeName(cluster, app.pool.topology().primary)}, ${Math.round(performance.now() - crashAt)} ms after the crash`,
+    );
+    const failover = external
+      ? await externalPromoterPromotes(cluster)
+      : await libraryPromotes(cluster, apps);
     await sleep(AFTER_PROMOTION_MS);
-    open = false;
-    await Promise.all(shoppers);
+    if (!external) {
+      await restartOldPrimary(cluster, apps);
+      await sleep(AFTER_FENCE_MS);
+    }
+    await shop.close();
     ticker.stop();
     say('shop closes');
 
-    const rows = await pool.query<{ id: string }>('SELECT id FROM orders');
-    const stock = await pool.query<{ qty: number }>("SELECT qty FROM stock WHERE sku = 'mug'");
-    const result = history.check(rows.rows.map((r) => r.id));
-    const oks = history
-      .ops()
-      .filter((op) => op.outcome === 'ok')
-      .map((op) => op.end as number)
-      .sort((a, b) => a - b);
-    const lastBefore = oks.filter((t) => t <= promotedAt).at(-1) ?? crashAt;
-    const firstAfter = oks.find((t) => t > promotedAt);
-    const sold = 1_000_000 - (stock.rows[0]?.qty ?? 0);
-
-    console.log('\nWhat the shop saw');
-    console.log(`  orders acknowledged       ${result.counts.ok}`);
-    console.log(
-      `  orders in the database    ${result.counts.finalDistinct} (stock sold: ${sold}, matches: ${sold === result.counts.finalDistinct ? 'yes' : 'NO'})`,
-    );
-    console.log(`  lost orders               ${result.lost.length}`);
-    console.log(`  duplicated orders         ${result.duplicates.length}`);
-    console.log(
-      `  write outage              ${firstAfter ? Math.round(firstAfter - lastBefore) : 'never recovered'} ms from the last order before the crash to the first after it` +
-        (firstAfter ? ` (${Math.round(firstAfter - promotedAt)} ms after the promotion began)` : ''),
-    );
-    console.log(
-      `  statements re-run         ${reruns} (certainly not applied the first time, re-run by the pool)`,
-    );
-    console.log(
-      `  errors the shop saw       ${errors.size === 0 ? 'none' : [...errors].map(([code, n]) => `${code} x${n}`).join(', ')}`,
-    );
-    if (result.unknown.applied.length + result.unknown.notApplied.length > 0) {
-      console.log(
-        `                            outcome unknown when the primary died mid-write: ` +
-          `${result.unknown.applied.length} had committed, ${result.unknown.notApplied.length} had not`,
-      );
-    }
-    console.log(`  final primary             ${name(pool.topology().primary ?? 'none')}\n`);
-    await pool.end();
-    if (result.lost.length > 0 || result.duplicates.length > 0) process.exitCode = 1;
+    const clean = await printSummary(cluster, apps, shop, crashAt, failover, counts);
+    await Promise.all(apps.map(({ pool }) => pool.end()));
+    if (!clean) process.exitCode = 1;
   } finally {
     await cluster.destroy();
   }
-}
-
-/** Prints orders per second every BUCKET_MS as a small bar chart. */
-function startTicker(history: ReturnType<typeof createHistory>) {
-  let from = performance.now();
-  const timer = setInterval(() => {
-    const to = performance.now();
-    const count = history
-      .ops()
-      .filter((op) => op.outcome === 'ok' && (op.end as number) > from && (op.end as number) <= to).length;
-    const perSecond = Math.round((count * 1000) / (to - from));
-    say(`${'#'.repeat(Math.min(50, Math.round(perSecond / 100))).padEnd(50)} ${perSecond} orders/s`, to);
-    from = to;
-  }, BUCKET_MS);
-  return { stop: () => clearInterval(timer) };
 }
 
 main().catch((error: unknown) => {

@@ -23,6 +23,7 @@ import {
 
 const USAGE = `Usage: npm run chaos -- [--trials N] [--faults a,b] [--replication async,sync] [--engines postgresql,mariadb] [--out DIR]
 Faults: ${chaos.ALL_FAULTS.map((fault) => fault.name).join(', ')}
+  (library-*: the app's pools promote a replica themselves, three app instances, nobody else repairs)
 Engines: postgresql, mariadb (default: every one whose server binaries are found)`;
 
 const list = (value: string | undefined) =>
@@ -98,9 +99,14 @@ function availableEngines(): EngineName[] {
 }
 
 function progress(result: chaos.TrialResult): void {
+  const skips = Object.entries(result.promotionSkips).map(([reason, count]) => `${reason} x${count}`);
   const verdict = result.harnessError
     ? `BROKEN: ${result.harnessError}`
-    : `ok ${result.writes.ok}, lost ${result.lost}, dup ${result.duplicated}, unknown ${result.writes.unknown}, outage ${result.outageMs} ms`;
+    : `ok ${result.writes.ok}, lost ${result.lost}, dup ${result.duplicated}, unknown ${result.writes.unknown}, ` +
+      `outage ${result.outageMs} ms, promotions ${result.promotions}` +
+      (skips.length ? ` (not promoting: ${skips.join(', ')})` : '') +
+      (result.resumed ? '' : ', WRITES NEVER RESUMED') +
+      (result.libraryFailures.length ? `, FAILED: ${result.libraryFailures.join('; ')}` : '');
   console.log(`  ${result.engine} ${result.fault} ${result.replication} #${result.trial}: ${verdict}`);
 }
 

@@ -15,17 +15,24 @@ import { pgSources } from './support/pg-fixture';
 /*
  * One trial of every fault of the chaos matrix under synchronous replication (PostgreSQL synchronous
  * replication, MariaDB lossless semi-sync): nothing acknowledged may be lost, nothing applied twice,
- * nothing written to a node that is not the primary.
+ * nothing written to a node that is not the primary, exactly the promotions the fault calls for,
+ * and writes acknowledged again after the recovery. Of the cells where the app's pools promote a
+ * replica themselves (three app instances, nobody else repairing the cluster), kill -9 only: SIGSTOP
+ * waits for the replicas' receive timeout (5 s) before anything can happen, and the partition with
+ * promotion on is what test/integration/promotion.test.ts checks already (no promotion).
  * `npm run chaos` runs the full matrix (both modes, 5 trials each) and writes the reports.
  */
 
 const [source] = pgSources();
+/** Left to `npm run chaos`: the slowest cells. */
+const NOT_IN_SMOKE = new Set(['library-sigstop-primary', 'library-partition-primary']);
 /** An id far above any the workload writes in one trial. */
 const STRAY_ID = 900_000_001;
 
 function problems(result: chaos.TrialResult) {
   return {
     harnessError: result.harnessError,
+    libraryFailures: result.libraryFailures,
     lost: result.examples.lost,
     duplicated: result.examples.duplicated,
     failedButApplied: result.examples.failedButApplied,
@@ -36,6 +43,7 @@ function problems(result: chaos.TrialResult) {
 
 const clean = {
   harnessError: undefined,
+  libraryFailures: [],
   lost: [],
   duplicated: [],
   failedButApplied: [],
@@ -71,9 +79,10 @@ async function partitionWithoutTimeout<Pool>(engine: ChaosEngine<Pool>, workload
   expect(result.writes.ok).toBeGreaterThan(100);
 }
 
-/** One synchronous trial per fault of the matrix, each clean. */
+/** One synchronous trial per fault of the matrix (but NOT_IN_SMOKE), each clean. */
 function everyFaultOnce<Pool>(engine: ChaosEngine<Pool>) {
-  it.each(chaos.ALL_FAULTS.map((f) => [f.title, f] as const))('%s', async (_title, chaosFault) => {
+  const faults = chaos.ALL_FAULTS.filter((f) => !NOT_IN_SMOKE.has(f.name));
+  it.each(faults.map((f) => [f.title, f] as const))('%s', async (_title, chaosFault) => {
     const result = await chaos.runTrial({
       engine,
       workload: engine.defaultWorkload,
@@ -83,15 +92,14 @@ function everyFaultOnce<Pool>(engine: ChaosEngine<Pool>) {
     });
     console.log(
       `[chaos smoke ${engine.name}] ${chaosFault.name}: ok ${result.writes.ok}, unknown ${result.writes.unknown} ` +
-        `(applied ${result.unknownApplied}), outage ${result.outageMs} ms, errors ${JSON.stringify(result.errors)}`,
+        `(applied ${result.unknownApplied}), outage ${result.outageMs} ms, promotions ${result.promotions} ` +
+        `${JSON.stringify(result.promotionSkips)}, errors ${JSON.stringify(result.errors)}`,
     );
     expect(problems(result)).toEqual(clean);
-    // The fault really happened, and the harness recovered from it as planned.
+    // The fault really happened, and the harness or the app recovered from it as planned.
     expect(result.events.filter((event) => event.kind === 'fault').length).toBeGreaterThan(0);
-    const promotions = result.events.filter((event) => event.kind === 'promote').length;
-    expect(promotions).toBe(
-      chaosFault.name === 'two-failovers' ? 2 : chaosFault.promoter === 'harness' ? 1 : 0,
-    );
+    expect(result.promotions).toBe(chaosFault.promotions);
+    expect(result.resumed).toBe(true);
     expect(result.writes.ok).toBeGreaterThan(100);
   });
 }

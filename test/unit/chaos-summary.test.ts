@@ -10,6 +10,11 @@ function trial(over: Partial<chaos.TrialResult> = {}): chaos.TrialResult {
     fault: 'kill-primary',
     replication: 'sync',
     trial: 1,
+    promotions: 1,
+    expectedPromotions: 1,
+    promotionSkips: {},
+    libraryFailures: [],
+    resumed: true,
     writes: { attempted: 100, ok: 98, fail: 1, unknown: 1 },
     lost: 0,
     duplicated: 0,
@@ -38,6 +43,13 @@ function trial(over: Partial<chaos.TrialResult> = {}): chaos.TrialResult {
 }
 
 const killPrimary = chaos.faultsNamed(['kill-primary'])[0]!;
+const emptyReport: ChaosReport = {
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 1_000,
+  trialsPerCell: 2,
+  cells: [],
+  trials: [],
+};
 const partition = chaos.faultsNamed(['partition-primary'])[0]!;
 
 describe('summarizeCell', () => {
@@ -78,6 +90,34 @@ describe('summarizeCell', () => {
     }
   });
 
+  it('fails a trial with another number of promotions than its fault calls for, writes that never resumed, or a former primary never fenced', () => {
+    for (const over of [
+      { promotions: 0 },
+      { promotions: 2 },
+      { resumed: false },
+      { libraryFailures: ['no app instance fenced node1 within 15000 ms'] },
+    ]) {
+      const cell = summarizeCell(killPrimary, [trial(), trial({ trial: 2, ...over })]);
+      expect(cell.verdict).toBe('fail');
+    }
+    const cell = summarizeCell(killPrimary, [trial(), trial({ trial: 2, promotions: 2 })]);
+    expect(cell.promotions).toEqual([1, 2]);
+    expect(
+      formatChaosTable({ ...emptyReport, cells: [cell], trials: [trial({ trial: 2, promotions: 2 })] }),
+    ).toContain('failed trial: postgresql kill-primary sync #2: 2 promotions, 1 expected');
+  });
+
+  it('adds up why app instances did not promote', () => {
+    const cell = summarizeCell(killPrimary, [
+      trial({ promotionSkips: { 'another-instance-promotes': 2 } }),
+      trial({ trial: 2, promotionSkips: { 'another-instance-promotes': 1, 'cooling-down': 1 } }),
+    ]);
+    expect(cell.promotionSkips).toEqual({ 'another-instance-promotes': 3, 'cooling-down': 1 });
+    expect(formatChaosTable({ ...emptyReport, cells: [cell] })).toContain(
+      'not promoting, by reason: another-instance-promotes 3, cooling-down 1',
+    );
+  });
+
   it('leaves broken trials out of the outage figures', () => {
     const cell = summarizeCell(killPrimary, [
       trial({ outageMs: 800 }),
@@ -110,6 +150,7 @@ describe('reports', () => {
       'kill -9 primary',
       'sync',
       '2',
+      '1 each',
       '196',
       '2',
       '0',
@@ -152,8 +193,15 @@ describe('faults', () => {
       'partition-primary',
       'kill-replica',
       'two-failovers',
+      'library-kill-primary',
+      'library-sigstop-primary',
+      'library-partition-primary',
     ]);
     expect(chaos.faultsNamed(['partition-primary'])[0]?.promoter).toBe('nobody');
+    expect(chaos.faultsNamed(['library-partition-primary'])[0]).toMatchObject({
+      promoter: 'library',
+      promotions: 0,
+    });
     expect(() => chaos.faultsNamed(['nope'])).toThrow(/Unknown fault "nope"/);
   });
 });

@@ -26,10 +26,14 @@ function resultOf(ops: HistoryOp[], finalIds: string[], hungAtStop = 0) {
     ops,
     events: [{ at: 1000, atMs: 0, label: 'kill -9 node1', kind: 'fault' }],
     faultAt: 1000,
+    recoveredAt: 1500,
     stoppedAt: 3000,
     endedAt: 4000,
     primaries: new Set(['node1', 'node2']),
+    finalPrimary: 'node2',
     poolPrimaries: new Set(['node1', 'node2']),
+    promotionSkips: {},
+    libraryFailures: [],
     hungAtStop,
   };
   const check = checkHistory(ops, finalIds, { gapThresholdMs: 250 });
@@ -73,6 +77,18 @@ describe('toResult', () => {
       oks(0, 1000, 1).map((op) => String(op.id)),
     );
     expect(result.outages).toEqual([{ startMs: 992, endMs: 3000 }]);
+    expect(result.resumed).toBe(false);
+  });
+
+  it('sees writes resume once a write started after the recovery is acknowledged, and counts the promotions', () => {
+    const ops = [...oks(0, 1000, 1), ...oks(1400, 1600, 100)];
+    const result = resultOf(
+      ops,
+      ops.map((op) => String(op.id)),
+    );
+    expect(result.resumed).toBe(true);
+    expect(result.promotions).toBe(0);
+    expect(result.expectedPromotions).toBe(1);
   });
 
   it('reports writes without an end as hung, and counts errors by class', () => {

@@ -1,11 +1,14 @@
 /**
- * The faults of the chaos matrix. Each one injects a failure and then does what the outside world
- * would: a failover manager promotes after the delays of the library's own failover scenarios
- * (500 ms after a crash, 2 s after a hang), or nobody does anything when the primary is healthy.
+ * The faults of the chaos matrix where the library only follows. Each one injects a failure and
+ * then does what the outside world would: a failover manager promotes after the delays of the
+ * library's own failover scenarios (500 ms after a crash, 2 s after a hang), or nobody does
+ * anything when the primary is healthy. (The faults the library recovers from by promoting a
+ * replica itself are in library-faults.ts.)
  */
 
 import type { FaultHandle } from '../fault-proxy/types';
 import { awaitSynchronousStandby, promoteMostAdvanced } from './external-promoter';
+import { type PrimaryFailure, stopProcesses, whilePrimaryFailed } from './primary-failure';
 import type { ChaosFault, FaultContext } from './types';
 
 /** A crash is noticed at once by a manager's health check; promote this long after it. */
@@ -18,8 +21,8 @@ const TRANSIENT_FAULT_MS = 3_000;
 const BETWEEN_FAILOVERS_MS = 1_500;
 
 /** Who recovers from a fault, and on how many replicas it runs. */
-const PROMOTED_BY_HARNESS = { replicas: 2, promoter: 'harness' } as const;
-const NOBODY_PROMOTES = { replicas: 2, promoter: 'nobody' } as const;
+const PROMOTED_BY_HARNESS = { replicas: 2, promoter: 'harness', promotions: 1 } as const;
+const NOBODY_PROMOTES = { replicas: 2, promoter: 'nobody', promotions: 0 } as const;
 
 /** A fault that heals by itself: on for TRANSIENT_FAULT_MS, then off, whatever happens meanwhile. */
 async function holdThenHeal(
@@ -55,48 +58,32 @@ const killPrimary: ChaosFault = {
 };
 
 /**
- * A fault where the primary stops answering: `hang` starts the hang (labelled `what` on the
- * timeline) and returns how to end it. A manager promotes after HANG_PROMOTE_DELAY_MS; then the
- * hang ends and the old primary, still writable on its old timeline, is back: it must never be
- * written to again.
+ * A fault where the primary stops answering (`hang` starts it, labelled `what` on the timeline). A
+ * manager promotes after HANG_PROMOTE_DELAY_MS; then the hang ends and the old primary, still
+ * writable on its old timeline, is back: it must never be written to again.
  */
-function primaryHang(
-  name: string,
-  title: string,
-  what: string,
-  hang: (cluster: FaultContext['cluster'], node: string) => () => Promise<void> | void,
-): ChaosFault {
+function primaryHang(name: string, title: string, what: string, hang: PrimaryFailure): ChaosFault {
   return {
     name,
     title,
     ...PROMOTED_BY_HARNESS,
     async run(context) {
-      const old = context.cluster.primary;
-      await awaitSynchronousStandby(context);
-      const end = hang(context.cluster, old);
-      context.mark(`${what} ${old}`, 'fault');
-      try {
+      await whilePrimaryFailed(context, what, hang, async (old) => {
         await context.sleep(HANG_PROMOTE_DELAY_MS);
         await promoteMostAdvanced(context, old);
-      } finally {
-        await end();
-      }
-      context.mark(`${old} back`, 'heal');
+      });
     },
   };
 }
 
-const stopPrimary = primaryHang('sigstop-primary', 'SIGSTOP primary', 'SIGSTOP', (cluster, node) => {
-  cluster.kill(node, 'SIGSTOP');
-  return () => cluster.kill(node, 'SIGCONT');
-});
+const stopPrimary = primaryHang('sigstop-primary', 'SIGSTOP primary', 'SIGSTOP', stopProcesses);
 
 // The app's network to the primary hangs; a manager that cannot reach it either promotes.
 const blackholePrimary = primaryHang(
   'blackhole-primary',
   'blackhole primary',
   'blackhole',
-  (cluster, node) => {
+  ({ cluster }, node) => {
     const hole = cluster.proxy(node).blackhole();
     return () => hole.off();
   },
@@ -129,7 +116,7 @@ const latencyPrimary: ChaosFault = {
   },
 };
 
-const partitionPrimary: ChaosFault = {
+export const partitionPrimary: ChaosFault = {
   name: 'partition-primary',
   title: 'partition primary from app',
   ...NOBODY_PROMOTES,
@@ -179,6 +166,7 @@ const twoFailovers: ChaosFault = {
   // Three replicas: after two failovers one standby is left to confirm synchronous commits.
   replicas: 3,
   promoter: 'harness',
+  promotions: 2,
   async run(context) {
     await killPrimaryAndFailover(context);
     await context.sleep(BETWEEN_FAILOVERS_MS);
@@ -186,8 +174,8 @@ const twoFailovers: ChaosFault = {
   },
 };
 
-/** Every fault of the matrix, in report order. */
-export const ALL_FAULTS: readonly ChaosFault[] = [
+/** The faults where the library only follows, in report order. */
+export const FOLLOWER_FAULTS: readonly ChaosFault[] = [
   killPrimary,
   stopPrimary,
   blackholePrimary,
@@ -197,14 +185,3 @@ export const ALL_FAULTS: readonly ChaosFault[] = [
   killReplica,
   twoFailovers,
 ];
-
-export function faultsNamed(names: readonly string[] | undefined): ChaosFault[] {
-  if (!names) return [...ALL_FAULTS];
-  return names.map((name) => {
-    const fault = ALL_FAULTS.find((candidate) => candidate.name === name);
-    if (!fault) {
-      throw new Error(`Unknown fault "${name}"; known: ${ALL_FAULTS.map((f) => f.name).join(', ')}.`);
-    }
-    return fault;
-  });
-}

@@ -3,22 +3,41 @@
  * node) and failover-pool's pool for that engine: what the PostgreSQL and MariaDB engines are, each
  * a recipe of the few things that differ (postgres-engine.ts, mariadb-engine.ts).
  */
+import type { FailoverEvents } from '../../core/events';
+import type { PromotionOptions } from '../../core/promotion/options';
 import type { ReplicationMode, TestCluster } from '../cluster/test-cluster';
-import type { ChaosCluster, ChaosEngine, ChaosRow, ChaosWorkload } from './types';
+import type {
+  ChaosCluster,
+  ChaosEngine,
+  ChaosPromoter,
+  ChaosRow,
+  ChaosWorkload,
+  LibraryPromotionEvent,
+} from './types';
 
 /** What the suite needs of a failover-pool pool. */
 export interface ChaosPool {
   end(): Promise<void>;
   topology(): { primary: string | null };
+  on<K extends keyof FailoverEvents>(event: K, listener: (...args: FailoverEvents[K]) => void): unknown;
 }
 
 export interface HarnessEngineRecipe<Pool extends ChaosPool, Cluster extends TestCluster> {
   readonly name: string;
   readonly defaultWorkload: ChaosWorkload<Pool>;
-  /** Starts a cluster of that shape, a proxy in front of every node. */
-  startCluster(shape: { replicas: number; replication: ReplicationMode; proxies: true }): Promise<Cluster>;
-  /** Loaded on use: `failover-pool/testing` must not need the driver of an engine the user does not test. */
-  loadPoolFactory(): Promise<(cluster: Cluster) => Pool>;
+  /**
+   * Starts a cluster of that shape, a proxy in front of every node, with the settings its recovery
+   * needs (where the library promotes, its replicas must notice a hung primary within seconds).
+   */
+  startCluster(
+    shape: { replicas: number; replication: ReplicationMode; proxies: true },
+    promoter: ChaosPromoter,
+  ): Promise<Cluster>;
+  /**
+   * Loaded on use: `failover-pool/testing` must not need the driver of an engine the user does not test.
+   * The factory takes the `promotion` option where the library promotes.
+   */
+  loadPoolFactory(): Promise<(cluster: Cluster, promotion: PromotionOptions | undefined) => Pool>;
   readRows(cluster: Cluster, node: string, sql: string): Promise<ChaosRow[]>;
   /** Runs once the cluster is up, before the trial uses it. */
   prepare?(cluster: Cluster): Promise<void>;
@@ -33,9 +52,7 @@ class HarnessChaosCluster<Pool extends ChaosPool, Cluster extends TestCluster> i
     private readonly recipe: HarnessEngineRecipe<Pool, Cluster>,
     private readonly makePool: (cluster: Cluster) => Pool,
   ) {
-    this.byAddress = new Map(
-      cluster.nodes.map(({ name }) => [`${cluster.proxy(name).host}:${cluster.proxy(name).port}`, name]),
-    );
+    this.byAddress = new Map(cluster.nodes.map(({ name }) => [proxyAddress(cluster, name), name]));
   }
 
   readRows(node: string, sql: string): Promise<ChaosRow[]> {
@@ -52,8 +69,46 @@ class HarnessChaosCluster<Pool extends ChaosPool, Cluster extends TestCluster> i
 
   poolPrimary(pool: Pool): string | null {
     const address = pool.topology().primary;
-    return address === null ? null : (this.byAddress.get(address) ?? address);
+    return address === null ? null : this.nodeAt(address);
   }
+
+  watchPromotion(pool: Pool, listener: (event: LibraryPromotionEvent) => void): void {
+    pool.on('promotionStarted', (e) => listener({ kind: 'promotionStarted', from: this.nodeAt(e.from) }));
+    pool.on('promoted', (e) =>
+      listener({
+        kind: 'promoted',
+        node: this.nodeAt(e.node),
+        tookMs: e.tookMs,
+        notRepointed: e.notRepointed.map((node) => this.nodeAt(node)),
+      }),
+    );
+    pool.on('promotionSkipped', (e) => listener({ kind: 'promotionSkipped', reason: e.reason }));
+    pool.on('repointed', (e) =>
+      listener({ kind: 'repointed', node: this.nodeAt(e.node), to: this.nodeAt(e.to) }),
+    );
+    pool.on('fenced', (e) => listener({ kind: 'fenced', node: this.nodeAt(e.node) }));
+  }
+
+  private nodeAt(address: string): string {
+    return this.byAddress.get(address) ?? address;
+  }
+}
+
+function proxyAddress(cluster: TestCluster, node: string): string {
+  const proxy = cluster.proxy(node);
+  return `${proxy.host}:${proxy.port}`;
+}
+
+/**
+ * Promotion by the library for the app's pools: the harness's least-privileged account, and the
+ * nodes' own addresses for the replicas, which must not stream through the app's fault proxies.
+ */
+async function libraryPromotion(cluster: TestCluster): Promise<PromotionOptions> {
+  const { user, password } = await cluster.createPromotionAccount();
+  const replicationHosts = Object.fromEntries(
+    cluster.nodes.map((node) => [proxyAddress(cluster, node.name), `${node.host}:${node.port}`]),
+  );
+  return { enabled: true, user, password, replicationHosts };
 }
 
 /** The chaos engine of a recipe: a fresh cluster per trial, destroyed if its preparation fails. */
@@ -63,12 +118,13 @@ export function harnessChaosEngine<Pool extends ChaosPool, Cluster extends TestC
   return {
     name: recipe.name,
     defaultWorkload: recipe.defaultWorkload,
-    async start(options) {
+    async start({ promoter, ...shape }) {
       const makePool = await recipe.loadPoolFactory();
-      const cluster = await recipe.startCluster({ ...options, proxies: true });
+      const cluster = await recipe.startCluster({ ...shape, proxies: true }, promoter);
       try {
         await recipe.prepare?.(cluster);
-        return new HarnessChaosCluster(cluster, recipe, makePool);
+        const promotion = promoter === 'library' ? await libraryPromotion(cluster) : undefined;
+        return new HarnessChaosCluster(cluster, recipe, (c) => makePool(c, promotion));
       } catch (error) {
         await cluster.destroy();
         throw error;

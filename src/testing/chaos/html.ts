@@ -1,6 +1,6 @@
 /** `chaos-report.html`: the summary table, then every cell with one timeline per trial. Self-contained. */
 import type { ChaosReport, TrialResult } from './results';
-import { cellRow, formatErrors } from './table';
+import { cellRow, formatErrors, trialNotes } from './table';
 import { axisFor, escapeXml, timelineSvg } from './timeline-svg';
 
 const HEADERS = [
@@ -8,6 +8,7 @@ const HEADERS = [
   'fault',
   'replication',
   'trials',
+  'promotions',
   'ok writes',
   'lost',
   'duplicated',
@@ -44,8 +45,7 @@ const LEGEND = `<p class="legend">
 </p>`;
 
 function problemsOf(trial: TrialResult): string {
-  const notes: string[] = [];
-  if (trial.harnessError) notes.push(`harness: ${trial.harnessError}`);
+  const notes = trialNotes(trial).map((note) => (trial.harnessError ? `harness: ${note}` : note));
   const { examples } = trial;
   if (trial.lost) notes.push(`lost ${trial.lost}: ${examples.lost.join(', ')}`);
   if (trial.duplicated) notes.push(`duplicated ${trial.duplicated}: ${examples.duplicated.join(', ')}`);
@@ -56,6 +56,9 @@ function problemsOf(trial: TrialResult): string {
   if (trial.hung) notes.push(`hung ${trial.hung}: writes that never ended`);
   if (trial.foreignPrimaries.length) notes.push(`pool wrote to ${trial.foreignPrimaries.join(', ')}`);
   if (Object.keys(trial.errors).length) notes.push(`errors: ${formatErrors(trial.errors)}`);
+  if (Object.keys(trial.promotionSkips).length) {
+    notes.push(`not promoting: ${formatErrors(trial.promotionSkips)}`);
+  }
   return notes.length ? `<p class="problems">${escapeXml(notes.join(' · '))}</p>` : '';
 }
 

@@ -20,8 +20,8 @@ import type { ChaosEngine, ChaosWorkload } from './types';
 export interface MariadbChaosEngineOptions {
   /** Passed to startMariadbCluster (binaries, tmpDir, server settings); replicas, replication and proxies are the suite's. */
   cluster?: Omit<MariadbClusterOptions, 'replicas' | 'replication' | 'semiSync' | 'proxies'>;
-  /** Pool options on top of the suite's defaults (a bounded wait for a primary). */
-  pool?: Omit<MysqlPoolConfig, 'hosts' | 'host' | 'port' | 'uri'>;
+  /** Pool options on top of the suite's defaults (a bounded wait for a primary); who promotes is the suite's. */
+  pool?: Omit<MysqlPoolConfig, 'hosts' | 'host' | 'port' | 'uri' | 'promotion'>;
 }
 
 /** A bounded wait for a primary, and no statement timeout (see postgres-engine.ts). */
@@ -58,11 +58,19 @@ export function mariadbChaosEngine(
   return harnessChaosEngine({
     name: 'mariadb',
     defaultWorkload: mariadbInsertWorkload,
+    // The harness's replicas notice a hung primary within seconds (slave_net_timeout 4 s): promotion
+    // by the library needs nothing more.
     startCluster: (shape) => startMariadbCluster({ ...options.cluster, ...shape }),
     async loadPoolFactory() {
       const { createMysqlPromisePool } = await import('../../drivers/mysql2/index');
-      return (cluster) =>
-        createMysqlPromisePool({ ...POOL_DEFAULTS, ...options.pool, ...cluster.connectionOptions });
+      // The suite decides who promotes: `promotion` is set where the library does, absent elsewhere.
+      return (cluster, promotion) =>
+        createMysqlPromisePool({
+          ...POOL_DEFAULTS,
+          ...options.pool,
+          ...cluster.connectionOptions,
+          promotion,
+        });
     },
     readRows: (cluster, node, sql) =>
       cluster.query(node, sql, [], {

@@ -15,6 +15,15 @@ export interface TrialResult {
   trial: number;
   /** Set when the harness itself failed (a cluster that did not start, a promotion that timed out). */
   harnessError?: string;
+  /** Promotions during the trial, by the harness or by the app's instances, and how many the fault calls for. */
+  promotions: number;
+  expectedPromotions: number;
+  /** Why app instances did not promote, by reason (promotion by the library only). */
+  promotionSkips: Record<string, number>;
+  /** What the app instances were expected to do and did not (a former primary never fenced). */
+  libraryFailures: string[];
+  /** A write started after the recovery (the fault's script ended) was acknowledged. */
+  resumed: boolean;
   /** Writes attempted, acknowledged, certainly failed, of unknown outcome. */
   writes: { attempted: number; ok: number; fail: number; unknown: number };
   /** Acknowledged writes missing from the final primary. */
@@ -61,6 +70,18 @@ export interface CellSummary {
   trials: number;
   /** Trials the harness could not complete. */
   harnessErrors: number;
+  /** Promotions in each trial, and how many the fault calls for. */
+  promotions: number[];
+  expectedPromotions: number;
+  /**
+   * Trials with another number of promotions, whose writes did not resume after the recovery, or
+   * where the app instances left something undone (`TrialResult.libraryFailures`).
+   */
+  wrongPromotions: number;
+  notResumed: number;
+  libraryFailures: number;
+  /** Why app instances did not promote, by reason, over the trials (promotion by the library only). */
+  promotionSkips: Record<string, number>;
   writesOk: number;
   lost: number;
   duplicated: number;
@@ -75,7 +96,8 @@ export interface CellSummary {
   outageMaxMs: number | undefined;
   errors: Record<string, number>;
   /**
-   * `pass`: nothing lost, duplicated, failed-but-applied, strayed, misrouted or hung, every trial complete.
+   * `pass`: nothing lost, duplicated, failed-but-applied, strayed, misrouted or hung, every trial
+   * complete, with the promotions its fault calls for and writes acknowledged after the recovery.
    * `loss-expected`: only acknowledged writes lost, under asynchronous replication, where a failover
    * can lose what the standby had not received. `fail`: anything else.
    */

@@ -5,7 +5,7 @@
  */
 
 import type { ReplicationMode } from '../cluster/test-cluster';
-import { ALL_FAULTS } from './faults';
+import { ALL_FAULTS } from './fault-list';
 import type { CellSummary, ChaosReport, TrialResult } from './results';
 import { summarizeCell } from './summary';
 import { runTrial, type TrialTimings } from './trial';

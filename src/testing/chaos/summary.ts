@@ -9,17 +9,24 @@ function median(values: readonly number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Counts by name over the trials. */
+function totals(trials: readonly TrialResult[], pick: (trial: TrialResult) => Record<string, number>) {
+  const total: Record<string, number> = {};
+  for (const trial of trials) {
+    for (const [name, count] of Object.entries(pick(trial))) total[name] = (total[name] ?? 0) + count;
+  }
+  return total;
+}
+
 export function summarizeCell(fault: ChaosFault, trials: readonly TrialResult[]): CellSummary {
   const first = trials[0];
   if (!first) throw new Error(`No trials for ${fault.name}.`);
   const sum = (pick: (trial: TrialResult) => number) =>
     trials.reduce((total, trial) => total + pick(trial), 0);
-  const errors: Record<string, number> = {};
-  for (const trial of trials) {
-    for (const [name, count] of Object.entries(trial.errors)) errors[name] = (errors[name] ?? 0) + count;
-  }
-  // Trials the harness did not finish have no meaningful outage.
-  const outages = trials.filter((trial) => !trial.harnessError).map((trial) => trial.outageMs);
+  // Trials the harness did not finish count as broken, nothing more: their outage, promotions and
+  // resumption mean nothing.
+  const complete = trials.filter((trial) => !trial.harnessError);
+  const outages = complete.map((trial) => trial.outageMs);
   const maxOutage = outages.length > 0 ? Math.max(...outages) : undefined;
   const summary: Omit<CellSummary, 'verdict'> = {
     engine: first.engine,
@@ -28,7 +35,13 @@ export function summarizeCell(fault: ChaosFault, trials: readonly TrialResult[])
     title: fault.title,
     replication: first.replication,
     trials: trials.length,
-    harnessErrors: trials.filter((trial) => trial.harnessError).length,
+    harnessErrors: trials.length - complete.length,
+    promotions: trials.map((trial) => trial.promotions),
+    expectedPromotions: fault.promotions,
+    wrongPromotions: complete.filter((trial) => trial.promotions !== fault.promotions).length,
+    notResumed: complete.filter((trial) => !trial.resumed).length,
+    libraryFailures: complete.filter((trial) => trial.libraryFailures.length > 0).length,
+    promotionSkips: totals(trials, (trial) => trial.promotionSkips),
     writesOk: sum((trial) => trial.writes.ok),
     lost: sum((trial) => trial.lost),
     duplicated: sum((trial) => trial.duplicated),
@@ -40,14 +53,14 @@ export function summarizeCell(fault: ChaosFault, trials: readonly TrialResult[])
     hung: sum((trial) => trial.hung),
     outageMedianMs: median(outages),
     outageMaxMs: maxOutage,
-    errors,
+    errors: totals(trials, (trial) => trial.errors),
   };
   return { ...summary, verdict: verdictOf(summary, fault) };
 }
 
 /**
  * Losing acknowledged writes is expected only where a replica was promoted under asynchronous
- * replication; everything else the checker finds is a failure.
+ * replication (by the harness or by the library); everything else the checker finds is a failure.
  */
 function verdictOf(cell: Omit<CellSummary, 'verdict'>, fault: ChaosFault): CellSummary['verdict'] {
   const wrong =
@@ -56,8 +69,11 @@ function verdictOf(cell: Omit<CellSummary, 'verdict'>, fault: ChaosFault): CellS
     cell.strays +
     cell.foreignPrimaries +
     cell.hung +
-    cell.harnessErrors;
+    cell.harnessErrors +
+    cell.wrongPromotions +
+    cell.notResumed +
+    cell.libraryFailures;
   if (wrong > 0) return 'fail';
   if (cell.lost === 0) return 'pass';
-  return cell.replication === 'async' && fault.promoter === 'harness' ? 'loss-expected' : 'fail';
+  return cell.replication === 'async' && fault.promotions > 0 ? 'loss-expected' : 'fail';
 }

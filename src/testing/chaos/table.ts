@@ -6,6 +6,7 @@ const HEADERS = [
   'fault',
   'repl',
   'trials',
+  'promotions',
   'ok writes',
   'lost',
   'dup',
@@ -27,12 +28,34 @@ export function formatErrors(errors: Record<string, number>): string {
   return entries.length === 0 ? '-' : entries.map(([name, count]) => `${name} ${count}`).join(', ');
 }
 
+/** `1 each` when every trial promoted the same number of times, else each trial's count: `1/0/1`. */
+export function formatPromotions(cell: CellSummary): string {
+  const [first] = cell.promotions;
+  if (cell.promotions.every((count) => count === first)) {
+    return cell.trials > 1 ? `${first} each` : String(first);
+  }
+  return cell.promotions.join('/');
+}
+
+/** What went wrong in a trial besides the counts of the table, one phrase each. */
+export function trialNotes(trial: TrialResult): string[] {
+  // A trial the harness could not finish has no meaningful counts.
+  if (trial.harnessError) return [trial.harnessError];
+  const notes: string[] = [];
+  if (trial.promotions !== trial.expectedPromotions) {
+    notes.push(`${trial.promotions} promotions, ${trial.expectedPromotions} expected`);
+  }
+  if (!trial.resumed) notes.push('no write acknowledged after the recovery');
+  return [...notes, ...trial.libraryFailures];
+}
+
 export function cellRow(cell: CellSummary): string[] {
   return [
     cell.description,
     cell.title,
     cell.replication,
     cell.harnessErrors ? `${cell.trials} (${cell.harnessErrors} broken)` : String(cell.trials),
+    formatPromotions(cell),
     String(cell.writesOk),
     String(cell.lost),
     String(cell.duplicated),
@@ -59,14 +82,27 @@ export function renderTable(headers: readonly string[], rows: readonly string[][
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
 }
 
-/** The summary table, then one line per trial the harness could not finish, with its reason. */
+/**
+ * The summary table; then why app instances did not promote, per cell (promotion by the library);
+ * then one line per trial that went wrong beyond the counts (the harness could not finish it, the
+ * wrong number of promotions, writes that never resumed, a former primary never fenced), with its
+ * reason.
+ */
 export function formatChaosTable(report: ChaosReport): string {
   const lines = [renderTable(HEADERS, report.cells.map(cellRow))];
-  const broken = report.trials.filter((trial): trial is TrialResult & { harnessError: string } =>
-    Boolean(trial.harnessError),
-  );
-  for (const trial of broken) {
-    lines.push(`broken trial: ${trial.fault} ${trial.replication} #${trial.trial}: ${trial.harnessError}`);
+  for (const cell of report.cells) {
+    if (Object.keys(cell.promotionSkips).length === 0) continue;
+    lines.push(
+      `${cell.description} ${cell.title} ${cell.replication}: not promoting, by reason: ${formatErrors(cell.promotionSkips)}`,
+    );
+  }
+  for (const trial of report.trials) {
+    const notes = trialNotes(trial);
+    if (notes.length === 0) continue;
+    const what = trial.harnessError ? 'broken trial' : 'failed trial';
+    lines.push(
+      `${what}: ${trial.engine} ${trial.fault} ${trial.replication} #${trial.trial}: ${notes.join('; ')}`,
+    );
   }
   lines.push(
     `${report.trials.length} trials in ${Math.round(report.durationMs / 1000)} s; ` +

@@ -2,7 +2,7 @@
 import type { CheckResult, HistoryOp } from '../history';
 import { MAX_LISTED_IDS, type TrialResult } from './results';
 import type { TrialSpec } from './trial';
-import type { TimelineEvent } from './types';
+import type { StampedEvent } from './trial-timeline';
 import { errorName } from './workload';
 
 /** Gaps between acknowledged writes shorter than this are the workload's rhythm or a GC pause, not an outage. */
@@ -14,16 +14,24 @@ const MAX_FAILURE_MARKS = 500;
 /** What happened while the writes ran, in performance.now() time. */
 export interface Observed {
   ops: readonly Readonly<HistoryOp>[];
-  events: Array<TimelineEvent & { at: number }>;
+  events: StampedEvent[];
   /** The fault's first mark. */
   faultAt: number;
+  /** When the fault's script had ended (and the proxies were cleared): the cluster is whole again. */
+  recoveredAt: number;
   /** When new writes stopped: the writes still under way then only finish. */
   stoppedAt: number;
   endedAt: number;
-  /** Every node the harness made primary during the trial, the first one included. */
+  /** Every node made primary during the trial (by the harness or the app), the first one included. */
   primaries: Set<string>;
+  /** The node that must hold every acknowledged write at the end. */
+  finalPrimary: string;
   /** Every node the pool wrote to, as sampled. */
   poolPrimaries: Set<string>;
+  /** Why the app instances did not promote, by reason (promotion by the library only). */
+  promotionSkips: Record<string, number>;
+  /** What the app instances were expected to do and did not (promotion by the library only). */
+  libraryFailures: string[];
   faultError?: string;
   /** Writes still under way when the writers gave up waiting for them (see Writers.stop). */
   hungAtStop: number;
@@ -60,9 +68,14 @@ export function toResult<Pool>(
     .map((o) => ({ ...o, durationMs: o.end - o.start }))
     .filter((o) => o.durationMs > check.gapThresholdMs);
   const c = check.counts;
+  const resumed = observed.ops.some((op) => op.outcome === 'ok' && op.start >= observed.recoveredAt);
   return {
     ...identity(spec, description),
     ...(observed.faultError ? { harnessError: observed.faultError } : {}),
+    promotions: observed.events.filter((event) => event.kind === 'promote').length,
+    promotionSkips: observed.promotionSkips,
+    libraryFailures: observed.libraryFailures,
+    resumed,
     writes: { attempted: c.ops, ok: c.ok, fail: c.fail, unknown: c.unknown + c.pending },
     hung: Math.max(c.pending, observed.hungAtStop),
     lost: check.lost.length,
@@ -98,6 +111,7 @@ function identity<Pool>(spec: TrialSpec<Pool>, description: string) {
     fault: spec.fault.name,
     replication: spec.replication,
     trial: spec.trial,
+    expectedPromotions: spec.fault.promotions,
   };
 }
 
@@ -109,6 +123,10 @@ export function emptyResult<Pool>(
   return {
     ...identity(spec, description),
     harnessError,
+    promotions: 0,
+    promotionSkips: {},
+    libraryFailures: [],
+    resumed: false,
     writes: { attempted: 0, ok: 0, fail: 0, unknown: 0 },
     lost: 0,
     duplicated: 0,

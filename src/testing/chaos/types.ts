@@ -28,12 +28,53 @@ export interface ChaosCluster<Pool> {
   endPool(pool: Pool): Promise<void>;
   /** The node the pool currently writes to, by harness name, or null. */
   poolPrimary(pool: Pool): string | null;
+  /**
+   * Relays what promotion by the library does in `pool` (one app instance), nodes by harness name.
+   * Needed only by the faults that the library recovers from (`promoter: 'library'`).
+   */
+  watchPromotion?(pool: Pool, listener: (event: LibraryPromotionEvent) => void): void;
+}
+
+/**
+ * Who recovers from a fault: the suite, as a failover manager (Patroni) would; the app's pools
+ * themselves (`promotion.enabled`, several app instances, nobody else repairing the cluster); or
+ * nobody, because the primary stays.
+ */
+export type ChaosPromoter = 'harness' | 'library' | 'nobody';
+
+/** What one app instance's promotion by the library reported (docs/promotion.md, Events). */
+export type LibraryPromotionEvent =
+  | { readonly kind: 'promotionStarted'; readonly from: string }
+  | {
+      readonly kind: 'promoted';
+      readonly node: string;
+      readonly tookMs: number;
+      readonly notRepointed: readonly string[];
+    }
+  | { readonly kind: 'promotionSkipped'; readonly reason: string }
+  | { readonly kind: 'repointed'; readonly node: string; readonly to: string }
+  | { readonly kind: 'fenced'; readonly node: string };
+
+/** What a fault recovered by the library can wait for. */
+export interface LibraryPromotion {
+  /** The node an app instance promoted (the first one reported); rejects after `timeoutMs`. */
+  promoted(timeoutMs: number): Promise<string>;
+  /**
+   * Resolves once an app instance has fenced `node` (made it read-only), or after `timeoutMs` with
+   * the trial failed for it: the writes are still checked as usual.
+   */
+  fenced(node: string, timeoutMs: number): Promise<void>;
 }
 
 export interface ChaosEngine<Pool> {
   /** Short name used in the matrix and the reports, e.g. 'postgresql'. */
   readonly name: string;
-  start(options: { replicas: number; replication: ReplicationMode }): Promise<ChaosCluster<Pool>>;
+  /** A fresh cluster; with `promoter: 'library'`, the app's pools promote (the engine gives them an account for it). */
+  start(options: {
+    replicas: number;
+    replication: ReplicationMode;
+    promoter: ChaosPromoter;
+  }): Promise<ChaosCluster<Pool>>;
   /** The single-row insert workload written for this engine's SQL dialect. */
   readonly defaultWorkload: ChaosWorkload<Pool>;
 }
@@ -74,6 +115,8 @@ export interface FaultContext {
   sleep(ms: number): Promise<void>;
   /** Nodes killed and not restarted: never promoted or repointed. */
   readonly down: Set<string>;
+  /** The app instances' promotion by the library: only for faults whose `promoter` is 'library'. */
+  readonly library?: LibraryPromotion;
 }
 
 /** One row of the matrix: a fault and who recovers from it. */
@@ -82,8 +125,10 @@ export interface ChaosFault {
   /** For people: 'kill -9 primary'. */
   readonly title: string;
   readonly replicas: number;
-  /** `harness`: the suite promotes a replica as Patroni would; `nobody`: the primary must stay. */
-  readonly promoter: 'harness' | 'nobody';
+  /** Who recovers (see ChaosPromoter); with 'library', the trial runs several app instances. */
+  readonly promoter: ChaosPromoter;
+  /** Promotions a correct recovery makes in one trial, whoever makes them: any other count fails it. */
+  readonly promotions: number;
   /** A gap between successful writes longer than this is an outage (default: DEFAULT_GAP_THRESHOLD_MS). */
   readonly gapThresholdMs?: number;
   /**

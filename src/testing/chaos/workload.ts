@@ -31,14 +31,16 @@ export function errorName(error: unknown): string {
   return `Error: ${error.message.length > 40 ? `${error.message.slice(0, 40)}...` : error.message}`;
 }
 
+/** Writes through `pools` (one per app instance) in turn. */
 export function startWriters<Pool>(
-  pool: Pool,
+  pools: readonly Pool[],
   workload: ChaosWorkload<Pool>,
   options: WriterOptions = {},
 ): Writers {
   const history = createHistory();
   const ratePerSec = options.ratePerSec ?? 200;
   const maxInFlight = options.maxInFlight ?? 500;
+  if (pools.length === 0) throw new RangeError('startWriters needs at least one pool.');
   if (!(ratePerSec > 0) || !(maxInFlight >= 1)) {
     throw new RangeError(
       `ratePerSec and maxInFlight must be positive, got ${ratePerSec} and ${maxInFlight}.`,
@@ -50,6 +52,7 @@ export function startWriters<Pool>(
   let running = true;
 
   const writeOne = async (id: number): Promise<void> => {
+    const pool = pools[id % pools.length] as Pool;
     await history.attempt(id, () => workload.write(pool, id), { outcomeOf: workload.outcomeOf });
   };
   const loop = (async () => {
