@@ -6,6 +6,9 @@
  *
  * Exits with 1 when a cell fails: anything lost or duplicated under synchronous replication,
  * anything duplicated, applied although reported failed, or written to the wrong node anywhere.
+ *
+ * `--exactly-once`: every write of the workload is exactly once (`failover.exactlyOnce`), and a
+ * trial in which the app saw any error at all fails too.
  */
 import { statfsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,7 +24,7 @@ import {
   writeChaosReport,
 } from '../src/testing/index';
 
-const USAGE = `Usage: npm run chaos -- [--trials N] [--faults a,b] [--replication async,sync] [--engines postgresql,mariadb] [--out DIR]
+const USAGE = `Usage: npm run chaos -- [--trials N] [--faults a,b] [--replication async,sync] [--engines postgresql,mariadb] [--exactly-once] [--out DIR]
 Faults: ${chaos.ALL_FAULTS.map((fault) => fault.name).join(', ')}
   (library-*: the app's pools promote a replica themselves, three app instances, nobody else repairs)
 Engines: postgresql, mariadb (default: every one whose server binaries are found)`;
@@ -40,6 +43,7 @@ function parse() {
       replication: { type: 'string', default: 'async,sync' },
       engines: { type: 'string' },
       out: { type: 'string', default: '.' },
+      'exactly-once': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -67,6 +71,7 @@ function parse() {
     replication: replication as harness.ReplicationMode[],
     engines: engines.filter(isEngine),
     out: values.out,
+    exactlyOnce: values['exactly-once'],
   };
 }
 
@@ -82,9 +87,14 @@ function clusterTmpDir(): string | undefined {
 }
 
 /** The engines of the matrix by name (the harness's engine names). Galera joins here when its pool lands. */
-const ENGINES: Record<'postgresql' | 'mariadb', () => ChaosEngine<unknown>> = {
-  postgresql: () => pgChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
-  mariadb: () => mariadbChaosEngine({ cluster: { tmpDir: clusterTmpDir() } }),
+/** The engines' own wait for a primary, and every write exactly once when asked. */
+const poolOptions = (exactlyOnce: boolean) => ({ failover: { waitForPrimaryMs: 20_000, exactlyOnce } });
+
+const ENGINES: Record<'postgresql' | 'mariadb', (exactlyOnce: boolean) => ChaosEngine<unknown>> = {
+  postgresql: (exactlyOnce) =>
+    pgChaosEngine({ cluster: { tmpDir: clusterTmpDir() }, pool: poolOptions(exactlyOnce) }),
+  mariadb: (exactlyOnce) =>
+    mariadbChaosEngine({ cluster: { tmpDir: clusterTmpDir() }, pool: poolOptions(exactlyOnce) }),
 };
 type EngineName = keyof typeof ENGINES;
 const isEngine = (name: string): name is EngineName => name in ENGINES;
@@ -120,7 +130,7 @@ async function main(): Promise<void> {
   for (const name of options.engines) {
     reports.push(
       await runChaos({
-        engine: ENGINES[name](),
+        engine: ENGINES[name](options.exactlyOnce),
         faults: options.faults,
         replication: options.replication,
         trials: options.trials,
@@ -133,6 +143,19 @@ async function main(): Promise<void> {
   const files = await writeChaosReport(report, options.out);
   console.log(`\nWrote ${files.json}\nWrote ${files.html}`);
   if (report.cells.some((cell) => cell.verdict === 'fail')) process.exitCode = 1;
+  if (options.exactlyOnce) {
+    // Exactly-once writes promise the app no error at all: not even an outcome left unknown.
+    const erred = report.trials.filter((trial) => Object.keys(trial.errors).length > 0);
+    for (const trial of erred) {
+      console.log(
+        `exactly-once: the app saw errors in ${trial.engine} ${trial.fault} ${trial.replication} #${trial.trial}: ${JSON.stringify(trial.errors)}`,
+      );
+    }
+    console.log(
+      `exactly-once: ${report.trials.length - erred.length} of ${report.trials.length} trials without any error`,
+    );
+    if (erred.length > 0) process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {
