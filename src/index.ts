@@ -36,8 +36,10 @@ export type {
 export { findFailoverError } from './core/find-error';
 export type { NodeHealth, PoolHealth, UnhealthyReason } from './core/health';
 export type { HostSpec } from './core/hosts';
+export type { MeterProviderLike } from './core/metrics/meter-like';
+export type { PoolMetricsSnapshot } from './core/metrics/pool-metrics';
 export type { ExclusionReason, NodeView, ReplicationLink } from './core/node';
-export type { FailoverOptions, MonitorOptions } from './core/options';
+export type { FailoverOptions, MetricsOptions, MonitorOptions } from './core/options';
 export type { QueryFlags } from './core/query-flags';
 export type { RetryReason } from './core/retry';
 export type { Topology } from './core/topology';

@@ -77,6 +77,13 @@ export class FailoverEngine<Connection> {
   private retiredFor: string | undefined;
   /** The last node that was primary, for a caller's own attempt when every node is down. */
   private lastPrimary: string | undefined;
+  /** Writes that ended in WriteOutcomeUnknownError, for `pool.metrics()`. */
+  outcomeUnknownCount = 0;
+  /** Told of each of them (the OpenTelemetry counter). */
+  onOutcomeUnknown: (() => void) | undefined;
+  /** Told how long writes had no primary, each time they have one again (`pool.metrics()`). */
+  onOutage: ((seconds: number) => void) | undefined;
+  private hadPrimary = false;
   /** Since when writes have had no primary (health()); undefined while they have one. */
   private noPrimarySince: number | undefined;
   /** Statements and checkouts under way (see `end`). */
@@ -407,6 +414,8 @@ export class FailoverEngine<Connection> {
       (kind === 'timed-out'
         ? 'timed out (the query timeout you set) after the write was sent; it may still be applied'
         : 'was lost after the write was sent; it may or may not have been applied');
+    this.outcomeUnknownCount++;
+    this.onOutcomeUnknown?.();
     return new WriteOutcomeUnknownError(
       `The statement on ${node.name} ${what}, so it was not re-run. Check before repeating it, or mark ` +
         'the query `idempotent: true` if running it twice is harmless.',
@@ -691,8 +700,14 @@ export class FailoverEngine<Connection> {
 
   private onSnapshot(snapshot: TopologySnapshot, fatal: unknown): void {
     if (snapshot.primary) this.lastPrimary = snapshot.primary.name;
-    if (snapshot.primary) this.noPrimarySince = undefined;
-    else this.noPrimarySince ??= this.clock.now();
+    if (snapshot.primary) {
+      // Writes had no primary since then (not the pool's start): an outage, whichever node is back.
+      if (this.noPrimarySince !== undefined && this.hadPrimary) {
+        this.onOutage?.((this.clock.now() - this.noPrimarySince) / 1000);
+      }
+      this.hadPrimary = true;
+      this.noPrimarySince = undefined;
+    } else this.noPrimarySince ??= this.clock.now();
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
     if (!this.ended) this.hung.update(snapshot);

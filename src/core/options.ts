@@ -1,5 +1,6 @@
 import { ConfigError } from './errors';
 import type { HostSpec } from './hosts';
+import type { MeterProviderLike } from './metrics/meter-like';
 import {
   type PromotionOptions,
   type ResolvedPromotionOptions,
@@ -165,10 +166,32 @@ export interface PoolOptions {
   transactions?: TransactionsOptions;
   /** Promotion of a replica by the library when the primary is gone; off by default (docs/promotion.md). */
   promotion?: PromotionOptions;
+  /** OpenTelemetry metrics (docs/operations.md). */
+  metrics?: MetricsOptions;
+}
+
+/** Where the pool's OpenTelemetry instruments go. */
+export interface MetricsOptions {
+  /** Default: the MeterProvider an OpenTelemetry SDK registered globally; none, no instruments. */
+  meterProvider?: MeterProviderLike;
+  /** `db.client.connection.pool.name` on every data point. Default: the nodes, as listed. */
+  poolName?: string;
+}
+
+export interface ResolvedMetricsOptions {
+  readonly meterProvider: MeterProviderLike | undefined;
+  readonly poolName: string | undefined;
 }
 
 /** The names of PoolOptions that are failover-pool's alone (`host` and `port` are the drivers' too). */
-export const POOL_OPTION_KEYS = ['hosts', 'failover', 'monitor', 'transactions', 'promotion'] as const;
+export const POOL_OPTION_KEYS = [
+  'hosts',
+  'failover',
+  'monitor',
+  'transactions',
+  'promotion',
+  'metrics',
+] as const;
 
 /** failover-pool's own settings of a pool, checked, with their defaults. */
 export interface ResolvedPoolSettings {
@@ -177,6 +200,7 @@ export interface ResolvedPoolSettings {
   readonly transactions: ResolvedTransactionsOptions;
   /** Undefined: the library does not promote. */
   readonly promotion: ResolvedPromotionOptions | undefined;
+  readonly metrics: ResolvedMetricsOptions;
 }
 
 /** Checks the `failover`, `monitor`, `transactions` and `promotion` options (as given: anything may be there). */
@@ -185,11 +209,32 @@ export function resolvePoolSettings(options: {
   monitor: unknown;
   transactions: unknown;
   promotion: unknown;
+  metrics: unknown;
 }) {
   return {
     failover: resolveFailoverOptions(options.failover),
     monitor: resolveMonitorOptions(options.monitor),
     transactions: resolveTransactionsOptions(options.transactions),
     promotion: resolvePromotionOptions(options.promotion),
+    metrics: resolveMetricsOptions(options.metrics),
   } satisfies ResolvedPoolSettings;
+}
+
+function resolveMetricsOptions(value: unknown): ResolvedMetricsOptions {
+  const o = value === undefined ? {} : requireObject(value, 'metrics');
+  rejectUnknownKeys(o, ['meterProvider', 'poolName'], 'metrics');
+  const provider = o.meterProvider as { getMeter?: unknown } | undefined;
+  if (provider !== undefined && typeof provider?.getMeter !== 'function') {
+    throw new ConfigError(
+      'metrics.meterProvider',
+      "expected an OpenTelemetry MeterProvider (with getMeter()), such as the SDK's `new MeterProvider(...)`.",
+    );
+  }
+  if (o.poolName !== undefined && (typeof o.poolName !== 'string' || o.poolName === '')) {
+    throw new ConfigError('metrics.poolName', 'expected a non-empty string.');
+  }
+  return {
+    meterProvider: provider as MeterProviderLike | undefined,
+    poolName: o.poolName as string | undefined,
+  };
 }

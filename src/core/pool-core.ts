@@ -2,8 +2,12 @@ import { systemClock } from './clock';
 import type { Driver } from './driver';
 import { FailoverEngine } from './engine';
 import type { EmitFailoverEvent } from './events';
+import { globalMeterProvider } from './metrics/meter-like';
+import { attachInstruments } from './metrics/otel-instruments';
+import { PoolMetrics } from './metrics/pool-metrics';
 import type { NodeAddress } from './node';
 import type { ResolvedPoolSettings } from './options';
+import { topologyView } from './topology';
 import type { StatementGate } from './transaction-driver';
 import { TransactionRunner } from './transaction-runner';
 
@@ -16,10 +20,11 @@ export interface ResolvedPoolConfig<DriverOptions> extends ResolvedPoolSettings 
   perNode(node: NodeAddress): DriverOptions;
 }
 
-/** What every facade stands on: the engine, and `pool.transaction` over it. */
+/** What every facade stands on: the engine, `pool.transaction` over it, and `pool.metrics()`. */
 export interface PoolCore<Connection, Handle> {
   readonly engine: FailoverEngine<Connection>;
   readonly transactions: TransactionRunner<Connection, Handle>;
+  readonly metrics: PoolMetrics;
 }
 
 /**
@@ -31,8 +36,15 @@ export function startPoolCore<Connection, Handle>(
   config: ResolvedPoolConfig<unknown>,
   driver: Driver<Connection>,
   handle: (gate: StatementGate<Connection>) => Handle,
-  emit: EmitFailoverEvent,
+  facadeEmit: EmitFailoverEvent,
 ): PoolCore<Connection, Handle> {
+  let engineRef: FailoverEngine<Connection> | undefined;
+  const metrics = new PoolMetrics(() => engineRef?.outcomeUnknownCount ?? 0);
+  // Every event passes the metrics on its way to the app's listeners.
+  const emit: EmitFailoverEvent = (event, ...args) => {
+    metrics.observe(event, args[0]);
+    facadeEmit(event, ...args);
+  };
   const engine = new FailoverEngine(
     config.nodes,
     driver,
@@ -55,6 +67,14 @@ export function startPoolCore<Connection, Handle>(
     config.failover.retryDelayMs,
     emit,
   );
+  engineRef = engine;
+  engine.onOutcomeUnknown = () => metrics.outcomeUnknownCounted();
+  engine.onOutage = (seconds) => metrics.outage(seconds);
+  const provider = config.metrics.meterProvider ?? globalMeterProvider();
+  if (provider) {
+    const name = config.metrics.poolName ?? config.nodes.map((n) => n.name).join(',');
+    attachInstruments(provider, metrics, () => topologyView(engine.topology()), name);
+  }
   engine.start();
-  return { engine, transactions };
+  return { engine, transactions, metrics };
 }

@@ -6,6 +6,7 @@ import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
 import { followingSessionBase } from '../../core/following-session';
 import type { PoolHealth } from '../../core/health';
+import type { PoolMetrics, PoolMetricsSnapshot } from '../../core/metrics/pool-metrics';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys } from '../../core/transaction-options';
@@ -80,6 +81,7 @@ export class FailoverMysqlPool extends EventEmitter {
   /** `transaction()` of the promise pools around this one. */
   /** `failover.exactlyOnce`: data-changing statements of query/execute are exactly once by default. */
   readonly exactlyOnceByDefault: boolean;
+  private readonly poolMetrics: PoolMetrics;
   private readonly transactions: TransactionRunner<mysql.PoolConnection, MysqlTransaction>;
   /** mysql2's `multipleStatements`: a statement's text may then hold several. */
   private readonly multipleStatements: boolean;
@@ -106,6 +108,7 @@ export class FailoverMysqlPool extends EventEmitter {
     });
     this.engine = core.engine;
     this.transactions = core.transactions;
+    this.poolMetrics = core.metrics;
     this.idempotency = { purge: (options) => this.transactions.purge(options) };
     this.pins = {
       engine: this.engine,
@@ -123,6 +126,11 @@ export class FailoverMysqlPool extends EventEmitter {
   /** Whether a write could go somewhere now, and why not (no I/O: for readiness probes). docs/operations.md */
   health(): PoolHealth {
     return this.engine.health();
+  }
+
+  /** The figures the OpenTelemetry instruments report, as a plain object. docs/operations.md */
+  metrics(): PoolMetricsSnapshot {
+    return this.poolMetrics.snapshot(this.topology());
   }
 
   query<T extends mysql.QueryResult>(sql: string, callback?: QueryCallback<T>): mysql.Query;

@@ -3,6 +3,7 @@ import type { FieldPacket, PoolConnection, QueryResult, QueryValues } from 'mysq
 import type { ExecuteValues, Pool as PromisePool } from 'mysql2/promise';
 import { FAILOVER_EVENT_NAMES } from '../../core/events';
 import type { PoolHealth } from '../../core/health';
+import type { PoolMetricsSnapshot } from '../../core/metrics/pool-metrics';
 import type { Topology } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
@@ -27,6 +28,8 @@ export interface FailoverMysqlPromisePool extends PromisePool {
   topology(): Topology;
   /** Whether a write could go somewhere now, and why not (no I/O: for readiness probes). docs/operations.md */
   health(): PoolHealth;
+  /** The figures the OpenTelemetry instruments report, as a plain object. docs/operations.md */
+  metrics(): PoolMetricsSnapshot;
   /**
    * Runs `fn` in a transaction on the current primary, and runs it again whole where that is safe
    * (failure before COMMIT, deadlock, lock wait timeout); with `idempotencyKey`, exactly once even
@@ -59,6 +62,7 @@ export function createPromisePool(
     execute: own(promiseStatement(core, 'execute', promiseImpl ?? Promise)),
     topology: own(() => core.topology()),
     health: own(() => core.health()),
+    metrics: own(() => core.metrics()),
     transaction: own((fn: TransactionFunction<MysqlTransaction, unknown>, options?: TransactionOptions) =>
       transactions.run(fn, options),
     ),

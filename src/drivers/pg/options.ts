@@ -88,8 +88,19 @@ export function resolvePgConfig(
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkNumbers(config);
 
-  const { hosts, host, port, connectionString, failover, monitor, transactions, promotion, native, ...rest } =
-    config;
+  const {
+    hosts,
+    host,
+    port,
+    connectionString,
+    failover,
+    monitor,
+    transactions,
+    promotion,
+    metrics,
+    native,
+    ...rest
+  } = config;
   if (native !== undefined && native !== false) {
     throw new ConfigError(
       'native',
@@ -108,7 +119,10 @@ export function resolvePgConfig(
   return {
     nodes,
     shared,
-    ...boundedByConnectTimeout(resolvePoolSettings({ failover, monitor, transactions, promotion }), config),
+    ...boundedByConnectTimeout(
+      resolvePoolSettings({ failover, monitor, transactions, promotion, metrics }),
+      config,
+    ),
     perNode(node) {
       const options: pg.PoolConfig = { ...shared, host: node.host, port: node.port };
       // pg lets a connection string override host and port, so each node gets its own string.

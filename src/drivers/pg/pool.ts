@@ -5,6 +5,7 @@ import { PoolEndedError } from '../../core/errors';
 import type { FailoverEvents } from '../../core/events';
 import { type FollowingSessionBase, followingSessionBase } from '../../core/following-session';
 import type { PoolHealth } from '../../core/health';
+import type { PoolMetrics, PoolMetricsSnapshot } from '../../core/metrics/pool-metrics';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
@@ -98,6 +99,7 @@ export class FailoverPgPool extends pg.Pool {
 
   private readonly engine: FailoverEngine<pg.PoolClient>;
   private readonly driver: PgDriver;
+  private readonly poolMetrics: PoolMetrics;
   private readonly transactions: TransactionRunner<pg.PoolClient, PgTransaction>;
   private readonly maxAttempts: number;
   /** `failover.exactlyOnce`: data-changing statements of pool.query are exactly once by default. */
@@ -115,6 +117,7 @@ export class FailoverPgPool extends pg.Pool {
     });
     this.engine = core.engine;
     this.transactions = core.transactions;
+    this.poolMetrics = core.metrics;
     this.maxAttempts = resolved.failover.maxAttempts;
     this.exactlyOnceByDefault = resolved.failover.exactlyOnce;
     this.idempotency = { purge: (options) => this.whileOpen(() => this.transactions.purge(options)) };
@@ -128,6 +131,11 @@ export class FailoverPgPool extends pg.Pool {
   /** Whether a write could go somewhere now, and why not (no I/O: for readiness probes). docs/operations.md */
   health(): PoolHealth {
     return this.engine.health();
+  }
+
+  /** The figures the OpenTelemetry instruments report, as a plain object. docs/operations.md */
+  metrics(): PoolMetricsSnapshot {
+    return this.poolMetrics.snapshot(this.topology());
   }
 
   override query<R extends unknown[] = unknown[], I = unknown[]>(

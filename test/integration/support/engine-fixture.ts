@@ -1,5 +1,7 @@
 import type { FailoverEvents } from '../../../src/core/events';
 import type { PoolHealth } from '../../../src/core/health';
+import type { PoolMetricsSnapshot } from '../../../src/core/metrics/pool-metrics';
+import type { MetricsOptions } from '../../../src/core/options';
 import type { PromotionOptions } from '../../../src/core/promotion/options';
 import type { TransactionOptions, TransactionsOptions } from '../../../src/core/transaction-options';
 import type { harness, TestCluster } from '../../../src/testing';
@@ -50,6 +52,7 @@ export interface AppPool<Raw = unknown> {
   transaction<T>(fn: (tx: SqlTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   topology(): PoolTopologyView;
   health(): PoolHealth;
+  metrics(): PoolMetricsSnapshot;
   on<K extends keyof FailoverEvents>(event: K, listener: (...args: FailoverEvents[K]) => void): void;
   /** Idle connections kept for reuse, where the driver counts them (pg.Pool's idleCount). */
   idleCount?(): number;
@@ -74,6 +77,7 @@ export interface AppPoolOptions {
   hosts?: string[];
   transactions?: TransactionsOptions;
   promotion?: PromotionOptions;
+  metrics?: MetricsOptions;
 }
 
 export interface FixtureClusterOptions extends harness.CommonClusterOptions {
@@ -129,6 +133,7 @@ export function commonPoolConfig(cluster: TestCluster, options: AppPoolOptions) 
     ...(options.failover && { failover: options.failover }),
     ...(options.transactions && { transactions: options.transactions }),
     ...(options.promotion && { promotion: options.promotion }),
+    ...(options.metrics && { metrics: options.metrics }),
   };
 }
 

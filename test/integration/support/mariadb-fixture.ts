@@ -52,6 +52,7 @@ export function mariadbAppPool(
       ),
     topology: () => pool.topology(),
     health: () => pool.health(),
+    metrics: () => pool.metrics(),
     on: (event, listener) => void pool.on(event, listener),
     end: () => pool.end(),
   };

@@ -46,6 +46,7 @@ export function pgAppPool(pool: FailoverPgPool): AppPool<FailoverPgPool> {
       ),
     topology: () => pool.topology(),
     health: () => pool.health(),
+    metrics: () => pool.metrics(),
     on: (event, listener) => void pool.on(event, listener),
     idleCount: () => pool.idleCount,
     end: () => pool.end(),

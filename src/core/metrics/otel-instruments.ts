@@ -1,0 +1,69 @@
+import type { Topology } from '../topology';
+import type { MeterProviderLike } from './meter-like';
+import type { PoolMetrics } from './pool-metrics';
+
+const METER_NAME = 'failover-pool';
+
+/**
+ * The pool's figures as OpenTelemetry instruments on `provider`'s meter `failover-pool`: counters
+ * and the outage histogram are fed as things happen; the node gauges are read from the monitor's
+ * last snapshot when the SDK collects. `pool` names this pool in every data point (`db.client.connection.pool.name`).
+ */
+export function attachInstruments(
+  provider: MeterProviderLike,
+  metrics: PoolMetrics,
+  topology: () => Topology,
+  pool: string,
+): void {
+  const meter = provider.getMeter(METER_NAME);
+  const base = { 'db.client.connection.pool.name': pool };
+  const changes = meter.createCounter('failover_pool.primary.changes', {
+    description: 'Times writes moved to another primary',
+  });
+  const reruns = meter.createCounter('failover_pool.statement.reruns', {
+    description: 'Statements the pool ran again because the first run certainly did not apply',
+  });
+  const unknown = meter.createCounter('failover_pool.write.outcome_unknown', {
+    description: 'Writes whose connection died after they were sent (WriteOutcomeUnknownError)',
+  });
+  const outage = meter.createHistogram('failover_pool.write.outage', {
+    description: 'Time writes had no primary, from losing one to having the next',
+    unit: 's',
+  });
+  metrics.onChange((change) => {
+    if (change.kind === 'primary-change') changes.add(1, base);
+    else if (change.kind === 'rerun') reruns.add(1, { ...base, reason: change.reason });
+    else if (change.kind === 'outcome-unknown') unknown.add(1, base);
+    else outage.record(change.seconds, base);
+  });
+  meter
+    .createObservableGauge('failover_pool.node.up', {
+      description: '1 while the node answers its probes, 0 while it does not',
+    })
+    .addCallback((result) => {
+      for (const node of topology().nodes) {
+        result.observe(node.healthy ? 1 : 0, { ...base, node: node.name, role: node.role });
+      }
+    });
+  meter
+    .createObservableGauge('failover_pool.node.lag', {
+      description: "How far a replica's applier is behind (MySQL/MariaDB Seconds_Behind_Source)",
+      unit: 's',
+    })
+    .addCallback((result) => {
+      for (const node of topology().nodes) {
+        const seconds = node.replication?.lagSeconds;
+        if (seconds !== undefined) result.observe(seconds, { ...base, node: node.name });
+      }
+    });
+  meter
+    .createObservableGauge('failover_pool.node.lag_bytes', {
+      description: 'Bytes of the primary a replica has not received or applied (PostgreSQL LSN distance)',
+      unit: 'By',
+    })
+    .addCallback((result) => {
+      for (const node of topology().nodes) {
+        if (node.lagBytes !== undefined) result.observe(node.lagBytes, { ...base, node: node.name });
+      }
+    });
+}

@@ -1,0 +1,102 @@
+import type { FailoverEvents } from '../events';
+import type { Topology } from '../topology';
+
+/** `pool.metrics()`: the figures the OpenTelemetry instruments report, as a plain object. */
+export interface PoolMetricsSnapshot {
+  /** Times writes moved to another primary (`failover_pool.primary.changes`). */
+  readonly primaryChanges: number;
+  /** Statements run again by the pool, by reason (`failover_pool.statement.reruns`). */
+  readonly statementReruns: Readonly<Record<string, number>>;
+  /** Writes that ended in WriteOutcomeUnknownError (`failover_pool.write.outcome_unknown`). */
+  readonly writeOutcomeUnknown: number;
+  /** Spans without a primary, from losing one to having the next (`failover_pool.write.outage`). */
+  readonly writeOutages: {
+    readonly count: number;
+    readonly lastSeconds?: number;
+    readonly maxSeconds?: number;
+  };
+  /** Each node as the monitor sees it (`failover_pool.node.up`, `failover_pool.node.lag`). */
+  readonly nodes: readonly {
+    readonly node: string;
+    readonly role: string;
+    readonly up: boolean;
+    readonly lagBytes?: number;
+    readonly lagSeconds?: number;
+  }[];
+}
+
+/** Listens to the pool's own events (every event passes through `observe`) and keeps the counts. */
+export class PoolMetrics {
+  private primaryChanges = 0;
+  private readonly reruns = new Map<string, number>();
+  private outageCount = 0;
+  private lastOutage: number | undefined;
+  private maxOutage: number | undefined;
+  /** Observers of what the counters count (the OpenTelemetry instruments). */
+  private readonly listeners: ((change: MetricChange) => void)[] = [];
+
+  constructor(
+    /** The engine's count of WriteOutcomeUnknownError. */
+    private readonly outcomeUnknown: () => number,
+  ) {}
+
+  observe<K extends keyof FailoverEvents>(event: K, payload: FailoverEvents[K][0]): void {
+    if (event === 'primaryChanged') {
+      // The first primary found at the start is no change.
+      if ((payload as FailoverEvents['primaryChanged'][0]).from === null) return;
+      this.primaryChanges++;
+      this.tell({ kind: 'primary-change' });
+    } else if (event === 'retry' || event === 'transactionRetry') {
+      const { reason } = payload as FailoverEvents['retry'][0];
+      this.reruns.set(reason, (this.reruns.get(reason) ?? 0) + 1);
+      this.tell({ kind: 'rerun', reason });
+    }
+  }
+
+  /** Writes had no primary for `seconds`, and have one again (the same node or another). */
+  outage(seconds: number): void {
+    this.outageCount++;
+    this.lastOutage = seconds;
+    this.maxOutage = Math.max(this.maxOutage ?? 0, seconds);
+    this.tell({ kind: 'outage', seconds });
+  }
+
+  /** The engine counted one more WriteOutcomeUnknownError. */
+  outcomeUnknownCounted(): void {
+    this.tell({ kind: 'outcome-unknown' });
+  }
+
+  onChange(listener: (change: MetricChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  snapshot(topology: Topology): PoolMetricsSnapshot {
+    return {
+      primaryChanges: this.primaryChanges,
+      statementReruns: Object.fromEntries(this.reruns),
+      writeOutcomeUnknown: this.outcomeUnknown(),
+      writeOutages: {
+        count: this.outageCount,
+        ...(this.lastOutage !== undefined && { lastSeconds: this.lastOutage }),
+        ...(this.maxOutage !== undefined && { maxSeconds: this.maxOutage }),
+      },
+      nodes: topology.nodes.map((n) => ({
+        node: n.name,
+        role: n.role,
+        up: n.healthy,
+        ...(n.lagBytes !== undefined && { lagBytes: n.lagBytes }),
+        ...(n.replication?.lagSeconds !== undefined && { lagSeconds: n.replication.lagSeconds }),
+      })),
+    };
+  }
+
+  private tell(change: MetricChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+export type MetricChange =
+  | { readonly kind: 'primary-change' }
+  | { readonly kind: 'outage'; readonly seconds: number }
+  | { readonly kind: 'rerun'; readonly reason: string }
+  | { readonly kind: 'outcome-unknown' };
