@@ -4,7 +4,8 @@
  * docs/benchmarks.md.
  */
 import { ENGINES, NEEDS_NODE22 } from './failover/clients/index';
-import { failoverTable, replicationName } from './failover/print';
+import { failoverTable, scenarioName } from './failover/print';
+import { promotionTable, promotionVerdicts } from './failover/promotion-table';
 import { summarize } from './failover/summary';
 import { runTrial, type TrialResult, type TrialSettings } from './failover/trial';
 import type { BenchClient, ClusterKit, Scenario } from './failover/types';
@@ -13,6 +14,7 @@ import { describeMachine, machineInfo } from './lib/machine';
 import { formatMs } from './lib/table';
 import { installPeers } from './peers/install';
 import { node22PeersMissing, REPO_ROOT } from './peers/paths';
+import { promotionLine } from './promotion/events';
 import { writeHtmlReport } from './report/html';
 import { writeSections } from './report/json';
 import { ENGINE_TITLES, type FailoverSection } from './report/sections';
@@ -55,32 +57,36 @@ function skipReason(client: BenchClient): string | undefined {
 async function runEngine(kit: ClusterKit, all: readonly BenchClient[]): Promise<FailoverSection> {
   const started = performance.now();
   const results: TrialResult[] = [];
-  const clients: FailoverSection['clients'] = [];
+  const described: FailoverSection['clients'] = [];
   const runnable = all.filter((client) => {
     const skipped = skipReason(client);
-    clients.push({ name: client.name, setup: client.setup, ...(skipped ? { skipped } : {}) });
+    described.push({ name: client.name, setup: client.setup, ...(skipped ? { skipped } : {}) });
     if (skipped && skipped !== 'not selected') console.log(`Skipping ${client.name}: ${skipped}`);
     return !skipped;
   });
   let server = '';
   for (const scenario of kit.scenarios.filter(wanted)) {
-    const mode = replicationName(kit.engine, scenario.replication);
-    for (let trial = 1; trial <= args.trials; trial++) {
+    // Each promoter's scenarios get its own clients: two promoters on one cluster would split it.
+    const clients = runnable.filter((client) => (client.promoter ?? 'harness') === scenario.promoter);
+    const trials = Math.min(args.trials, scenario.maxTrials ?? args.trials);
+    for (let trial = 1; clients.length > 0 && trial <= trials; trial++) {
       // Clients take turns within a trial, so drift in the machine's load hits them all alike.
-      for (const client of runnable) {
+      for (const client of clients) {
         const result = await runTrial(kit, client, scenario, trial, settings);
         results.push(result);
         server ||= result.server ?? '';
         const m = result.metrics;
         console.log(
-          `${kit.engine} ${scenario.fault}/${mode} trial ${trial} ${client.name}: ` +
+          `${kit.engine} ${scenarioName(result)} trial ${trial} ${client.name}: ` +
             (m
               ? `outage ${formatMs(m.outageMs, settings.neverAfterMs)}, from writable ${formatMs(m.fromWritableMs, settings.neverAfterMs)}, ` +
                 `acked ${m.acked}, lost ${m.lost}, non-primary ${m.nonPrimaryWrites}, errors ${JSON.stringify(m.errors)}`
               : `FAILED: ${result.error}`) +
             (result.incidents.length
               ? `, incidents ${result.incidents.map((i) => `${i.what}: ${i.code}`).join('; ')}`
-              : ''),
+              : '') +
+            (result.promotion ? `; ${promotionLine(result.promotion)}` : '') +
+            (result.notes?.length ? `; notes: ${result.notes.join('; ')}` : ''),
         );
       }
     }
@@ -91,7 +97,7 @@ async function runEngine(kit: ClusterKit, all: readonly BenchClient[]): Promise<
     machine,
     server,
     settings: { trials: args.trials, ...settings, smoke: args.smoke },
-    clients,
+    clients: described,
     cells: summarize(results),
     trials: results,
     wallMs: Math.round(performance.now() - started),
@@ -109,6 +115,13 @@ for (const { kit, clients } of ENGINES.filter((e) => wantsEngine(args, e.kit.eng
 for (const section of Object.values(sections)) {
   console.log(`\n${ENGINE_TITLES[section.engine]}: ${section.server}; ${args.trials} trial(s) per cell\n`);
   console.log(failoverTable(section.cells, settings.neverAfterMs));
+  if (section.cells.some((c) => c.promoter === 'library')) {
+    console.log(
+      `\nPromotion by the library beside the external promoter, ${ENGINE_TITLES[section.engine]}:\n`,
+    );
+    console.log(promotionTable(section.cells, settings.neverAfterMs));
+    for (const line of promotionVerdicts(section.cells)) console.log(`- ${line}`);
+  }
 }
 const report = writeSections(args.out, 'failover', sections);
 const html = writeHtmlReport(args.out, report);

@@ -8,6 +8,9 @@ const KILL_PROMOTE_AFTER_MS = 500;
 const STOP_PROMOTE_AFTER_MS = 2_000;
 const REPLICATE_TIMEOUT_MS = 20_000;
 
+const byHarness = { promoter: 'harness', timeouts: 'harness' } as const;
+const byLibrary = { promoter: 'library' } as const;
+
 /**
  * Which replication modes each fault runs in, on every engine ('sync' is PostgreSQL synchronous
  * replication, MariaDB lossless semi-sync). A planned switchover loses nothing in either mode: the
@@ -15,13 +18,22 @@ const REPLICATE_TIMEOUT_MS = 20_000;
  * MariaDB primary applies everything the old one wrote before it is promoted. So it runs
  * asynchronous only. A crash or a hang can lose acknowledged writes only without synchronous
  * replication, so those run in both modes.
+ *
+ * Promotion by the library (library-recipe.ts) after kill -9 in both modes, and after a lasting hang
+ * in synchronous mode, with the recommended receive timeouts and with the servers' defaults (a trial
+ * then waits about a minute for the replicas to give up the primary: 3 trials at most). Kill -9 runs
+ * on the harness's settings, as the rows it stands beside: the replicas see the crash at once.
  */
 export const SCENARIOS: readonly Scenario[] = [
-  { fault: 'switchover', replication: 'async' },
-  { fault: 'kill9', replication: 'async' },
-  { fault: 'kill9', replication: 'sync' },
-  { fault: 'sigstop', replication: 'async' },
-  { fault: 'sigstop', replication: 'sync' },
+  { fault: 'switchover', replication: 'async', ...byHarness },
+  { fault: 'kill9', replication: 'async', ...byHarness },
+  { fault: 'kill9', replication: 'sync', ...byHarness },
+  { fault: 'sigstop', replication: 'async', ...byHarness },
+  { fault: 'sigstop', replication: 'sync', ...byHarness },
+  { fault: 'kill9', replication: 'async', ...byLibrary, timeouts: 'harness' },
+  { fault: 'kill9', replication: 'sync', ...byLibrary, timeouts: 'harness' },
+  { fault: 'sigstop', replication: 'sync', ...byLibrary, timeouts: 'recommended' },
+  { fault: 'sigstop', replication: 'sync', ...byLibrary, timeouts: 'server-defaults', maxTrials: 3 },
 ];
 
 /** Notes when a node starts taking writes, from its own connection (see writable-poll.ts). */

@@ -1,5 +1,6 @@
 import type { HistoryOp } from '../../src/testing/history';
 import { checkHistory } from '../../src/testing/history';
+import { outageGap } from '../lib/gap';
 import type { FaultTimes } from './types';
 
 /** What one trial measured for one client. Times in ms; Infinity: it did not happen within the bound. */
@@ -121,14 +122,8 @@ function outageOf(
     .filter((op) => (op.end as number) <= times.faultAt || onPrimary.has(String(op.id)))
     .map((op) => op.end as number)
     .sort((a, b) => a - b);
-  const firstAfter = acks.findIndex((t) => t > times.writableAt);
-  const never = { outageMs: Number.POSITIVE_INFINITY, fromWritableMs: Number.POSITIVE_INFINITY };
-  if (firstAfter < 0) return never;
-  let gap = { from: times.faultAt, to: acks[firstAfter] as number };
-  for (let i = 1; i <= firstAfter; i++) {
-    const [from, to] = [acks[i - 1] as number, acks[i] as number];
-    if (to > times.faultAt && to - from > gap.to - gap.from) gap = { from, to };
-  }
+  const gap = outageGap(acks, times.faultAt, times.writableAt);
+  if (!gap) return { outageMs: Number.POSITIVE_INFINITY, fromWritableMs: Number.POSITIVE_INFINITY };
   return { outageMs: gap.to - gap.from, fromWritableMs: Math.max(0, gap.to - times.writableAt) };
 }
 

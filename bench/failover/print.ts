@@ -1,4 +1,5 @@
 import { formatMs, markdownTable, textTable } from '../lib/table';
+import { timeoutsLabel } from './receive-timeouts';
 import type { CellSummary } from './summary';
 
 const HEADER = [
@@ -21,6 +22,26 @@ const FAULT_NAMES: Record<CellSummary['fault'], string> = {
   sigstop: 'SIGSTOP, promote after 2 s',
 };
 
+const LIBRARY_FAULT_NAMES: Record<CellSummary['fault'], string> = {
+  switchover: 'planned switchover',
+  kill9: 'kill -9, promoted by the library',
+  sigstop: 'SIGSTOP (lasting), promoted by the library',
+};
+
+type ScenarioOf = Pick<CellSummary, 'engine' | 'fault' | 'promoter' | 'timeouts'>;
+
+/** The fault and who repaired the cluster, with the receive timeouts where they are not the harness's. */
+export function faultName(c: ScenarioOf): string {
+  // A report written before library promotion has no promoter: the harness promoted.
+  if (c.promoter !== 'library') return FAULT_NAMES[c.fault];
+  const name = LIBRARY_FAULT_NAMES[c.fault];
+  return c.timeouts === 'harness' ? name : `${name}, ${timeoutsLabel(c.engine, c.timeouts)}`;
+}
+
+/** One scenario as one label (the HTML report's timelines). */
+export const scenarioName = (c: ScenarioOf & Pick<CellSummary, 'replication'>): string =>
+  `${faultName(c)}, ${replicationName(c.engine, c.replication)}`;
+
 /** MariaDB's lossless mode is semi-synchronous (AFTER_SYNC): a replica has the commit, not applied it. */
 export function replicationName(
   engine: CellSummary['engine'],
@@ -41,7 +62,7 @@ function errorsCell(errors: Record<string, number>, incidents: Record<string, nu
 function rows(cells: readonly CellSummary[], neverAfterMs: number): string[][] {
   return cells.map((c) => [
     c.client,
-    FAULT_NAMES[c.fault],
+    faultName(c),
     replicationName(c.engine, c.replication),
     `${c.recovered}/${c.trials}${c.failedTrials ? ` (+${c.failedTrials} failed)` : ''}`,
     formatMs(c.outageMedianMs, neverAfterMs),

@@ -1,4 +1,4 @@
-import { max, median, sum } from '../lib/stats';
+import { max, median, sum, sumCounts } from '../lib/stats';
 import type { TrialResult } from './trial';
 
 /** One client under one fault and replication mode, over all its trials. */
@@ -7,6 +7,8 @@ export interface CellSummary {
   client: string;
   fault: TrialResult['fault'];
   replication: TrialResult['replication'];
+  promoter: TrialResult['promoter'];
+  timeouts: TrialResult['timeouts'];
   /** Trials with figures (a trial whose cluster or harness failed has none). */
   trials: number;
   failedTrials: number;
@@ -28,29 +30,39 @@ export interface CellSummary {
   failedButApplied: number;
   incidents: Record<string, number>;
   trialErrors: string[];
+  /** Fault -> new primary writable (the watcher's moment), median and max over the measured trials. */
+  writableAfterMedianMs: number;
+  writableAfterMaxMs: number;
+  /** Promotion by the library: `promoted` events per trial (every trial, in order), skips summed. */
+  promotionsPerTrial: number[];
+  skipped: Record<string, number>;
+  /** The recipes' notes, with how many trials had each. */
+  notes: Record<string, number>;
 }
 
 export function summarize(results: readonly TrialResult[]): CellSummary[] {
   const cells = new Map<string, TrialResult[]>();
   for (const r of results) {
-    const key = `${r.engine}\u0000${r.client}\u0000${r.fault}\u0000${r.replication}`;
+    const key = [r.engine, r.client, r.fault, r.replication, r.promoter, r.timeouts].join('\u0000');
     cells.set(key, [...(cells.get(key) ?? []), r]);
   }
   return [...cells.values()].map((trials) => {
     const first = trials[0] as TrialResult;
     const measured = trials.flatMap((t) => (t.metrics ? [t.metrics] : []));
-    const errors: Record<string, number> = {};
-    for (const m of measured) for (const [k, n] of Object.entries(m.errors)) errors[k] = (errors[k] ?? 0) + n;
+    const errors = sumCounts(measured.map((m) => m.errors));
     const incidents: Record<string, number> = {};
     for (const t of trials)
       for (const i of t.incidents)
         incidents[`${i.what}: ${i.code}`] = (incidents[`${i.what}: ${i.code}`] ?? 0) + 1;
     const pick = (f: (m: (typeof measured)[number]) => number) => measured.map(f);
+    const writableAfter = trials.flatMap((t) => (t.metrics && t.timeline ? [t.timeline.writableMs] : []));
     return {
       engine: first.engine,
       client: first.client,
       fault: first.fault,
       replication: first.replication,
+      promoter: first.promoter,
+      timeouts: first.timeouts,
       trials: measured.length,
       failedTrials: trials.length - measured.length,
       recovered: trials.filter((t) => t.metrics && t.recovered).length,
@@ -69,6 +81,11 @@ export function summarize(results: readonly TrialResult[]): CellSummary[] {
       failedButApplied: sum(pick((m) => m.failedButApplied)),
       incidents,
       trialErrors: trials.flatMap((t) => (t.error ? [`trial ${t.trial}: ${t.error}`] : [])),
+      writableAfterMedianMs: median(writableAfter),
+      writableAfterMaxMs: max(writableAfter),
+      promotionsPerTrial: trials.flatMap((t) => (t.promotion ? [t.promotion.promoted] : [])),
+      skipped: sumCounts(trials.map((t) => t.promotion?.skipped ?? {})),
+      notes: sumCounts(trials.map((t) => Object.fromEntries((t.notes ?? []).map((note) => [note, 1])))),
     };
   });
 }

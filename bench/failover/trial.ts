@@ -1,4 +1,5 @@
 import { sleep, within } from '../lib/time';
+import { type PromotionTally, tallyPromotions } from '../promotion/events';
 import { measureTrial, type TrialMetrics, type TrialTimeline } from './measure';
 import { waitForRecovery } from './recovery';
 import { startStream, type WriteStream } from './stream';
@@ -19,6 +20,8 @@ export interface TrialResult {
   client: string;
   fault: Scenario['fault'];
   replication: Scenario['replication'];
+  promoter: Scenario['promoter'];
+  timeouts: Scenario['timeouts'];
   trial: number;
   server?: string;
   /** The client acknowledged a write on the new primary within the bound. */
@@ -29,6 +32,10 @@ export interface TrialResult {
   incidents: Incident[];
   /** The trial itself failed (cluster, harness): its figures are missing, not zero. */
   error?: string;
+  /** Promotion by the library: the events of every app instance, counted up to the end of the trial. */
+  promotion?: PromotionTally;
+  /** What the fault recipe noticed (a replica left behind, the new primary's synchronous setting). */
+  notes?: readonly string[];
 }
 
 /** One client, one fault, on a fresh cluster that is destroyed whatever happens. */
@@ -42,13 +49,16 @@ export async function runTrial(
   const result: TrialResult = {
     engine: kit.engine,
     client: client.name,
-    ...scenario,
+    fault: scenario.fault,
+    replication: scenario.replication,
+    promoter: scenario.promoter,
+    timeouts: scenario.timeouts,
     trial,
     recovered: false,
     incidents: [],
   };
   const incidents = watchProcess(result.incidents);
-  const cluster = await kit.start(scenario.replication).catch((error: unknown) => {
+  const cluster = await kit.start(scenario).catch((error: unknown) => {
     result.error = `cluster start failed: ${(error as Error).message}`;
     return undefined;
   });
@@ -63,7 +73,8 @@ export async function runTrial(
     target = await client.open(cluster.endpoints);
     stream = startStream(target, settings);
     await sleep(settings.warmupMs);
-    const times = await cluster.inject(scenario.fault);
+    const times = await cluster.inject(scenario);
+    if (times.notes?.length) result.notes = times.notes;
     const recoveredAt = await waitForRecovery(cluster, stream, times, settings.neverAfterMs);
     result.recovered = recoveredAt !== undefined;
     await sleep(
@@ -83,6 +94,9 @@ export async function runTrial(
   } catch (error) {
     result.error = (error as Error).message;
   } finally {
+    // Counted before the cluster goes: its destruction is no fault the instances should act on.
+    const promotions = target?.promotions?.();
+    if (promotions) result.promotion = tallyPromotions(promotions);
     // The cluster goes first: a client stuck on a hung node is released when its sockets close.
     await cluster.destroy();
     await stream?.stop(2_000);

@@ -1,3 +1,5 @@
+import type { PromotionRecord } from '../promotion/events';
+
 /**
  * The shapes the failover bench is built from. Engines (PostgreSQL; MariaDB, for the mysql2 side) plug
  * in a cluster kit; clients plug in a `BenchClient` per engine. The bench drives every client with the
@@ -7,6 +9,18 @@
 export type Engine = 'postgres' | 'mysql';
 export type FaultName = 'switchover' | 'kill9' | 'sigstop';
 export type Replication = 'async' | 'sync';
+/**
+ * Who promotes a replica after the fault: the harness, as an HA manager would (the recipes of
+ * fault-recipes.ts), or the app's own pools with `promotion.enabled` (library-recipe.ts), with nobody
+ * else repairing the cluster.
+ */
+export type Promoter = 'harness' | 'library';
+/**
+ * How soon a replica gives up a primary that went silent (PostgreSQL `wal_receiver_timeout`, MariaDB
+ * `slave_net_timeout`): what decides how soon the library may promote after a hang
+ * (receive-timeouts.ts): the harness's settings, the servers' own defaults, or the recommended ones.
+ */
+export type ReceiveTimeouts = 'harness' | 'server-defaults' | 'recommended';
 
 /** Where a client connects: every node, the initial primary first (as an app would list them). */
 export interface Endpoints {
@@ -15,6 +29,8 @@ export interface Endpoints {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** The least-privileged account for promotion by the library, on clusters where the library promotes. */
+  readonly promotion?: { readonly user: string; readonly password: string };
 }
 
 /** A client under test, opened on one cluster: it inserts ids into the `writes` table. */
@@ -25,6 +41,8 @@ export interface WriteTarget {
   close(): Promise<void>;
   /** Errors the client raised outside any call (a child process's unhandled errors, its exit). */
   readonly incidents?: readonly Incident[];
+  /** The promotion events of every app instance behind the client, so far (library promotion only). */
+  promotions?(): readonly PromotionRecord[];
 }
 
 export interface Incident {
@@ -41,6 +59,8 @@ export interface BenchClient {
   readonly setup: string;
   /** Why it cannot run on this machine (a missing peer install), or undefined when it can. */
   unavailable?(): string | undefined;
+  /** Runs only in the scenarios of this promoter (default 'harness'): two promoters would split the cluster. */
+  readonly promoter?: Promoter;
   open(endpoints: Endpoints): Promise<WriteTarget>;
 }
 
@@ -54,6 +74,8 @@ export interface FaultTimes {
   readonly doneAt: number;
   /** The node that is primary after the fault. */
   readonly newPrimary: string;
+  /** What the recipe saw go wrong without failing the trial (a replica that did not follow, say). */
+  readonly notes?: readonly string[];
 }
 
 /** A running cluster of one engine, with the faults the bench injects and a way to read rows back. */
@@ -62,7 +84,7 @@ export interface BenchCluster {
   readonly nodeNames: readonly string[];
   /** Server version, for the report. */
   readonly version: string;
-  inject(fault: FaultName): Promise<FaultTimes>;
+  inject(scenario: Scenario): Promise<FaultTimes>;
   /** Ids in the `writes` table of `node`, as strings; undefined when the node cannot be read (down). */
   idsOn(node: string): Promise<string[] | undefined>;
   /** How many of `ids` are on `node` (used while the bench waits for a client to recover). */
@@ -77,10 +99,14 @@ export interface ClusterKit {
   readonly scenarios: readonly Scenario[];
   /** Why this engine's servers cannot run on this machine, or undefined when they can. */
   unavailable?(): string | undefined;
-  start(replication: Replication): Promise<BenchCluster>;
+  start(scenario: Scenario): Promise<BenchCluster>;
 }
 
 export interface Scenario {
   readonly fault: FaultName;
   readonly replication: Replication;
+  readonly promoter: Promoter;
+  readonly timeouts: ReceiveTimeouts;
+  /** At most this many trials, whatever --trials says (a trial that waits a minute for a timeout). */
+  readonly maxTrials?: number;
 }

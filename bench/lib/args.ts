@@ -61,7 +61,7 @@ export function parseBenchArgs(argv: string[], root: string): BenchArgs {
   };
 }
 
-function engineOf(name: string): Engine {
+export function engineOf(name: string): Engine {
   const engine = ENGINE_NAMES[name.toLowerCase()];
   if (!engine) throw new Error(`--engine must be postgres or mariadb, got "${name}".`);
   return engine;

@@ -35,3 +35,10 @@ export function sum(values: readonly number[]): number {
   for (const v of values) total += v;
   return total;
 }
+
+/** Counts keyed alike (error classes, reasons), summed. */
+export function sumCounts(counts: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const one of counts) for (const [k, n] of Object.entries(one)) total[k] = (total[k] ?? 0) + n;
+  return total;
+}

@@ -9,3 +9,9 @@ export function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Milliseconds since the epoch, with performance.now()'s resolution: one clock for the bench and its
+ * child processes (each process's performance.now() counts from its own start).
+ */
+export const epochMs = (): number => performance.timeOrigin + performance.now();

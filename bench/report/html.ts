@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { failoverMarkdown, replicationName } from '../failover/print';
+import { failoverMarkdown, scenarioName } from '../failover/print';
+import { promotionMarkdown, promotionVerdicts } from '../failover/promotion-table';
 import type { TrialResult } from '../failover/trial';
 import { describeMachine } from '../lib/machine';
 import { heapLine, overheadTable, pairTitle, routingLines, verdictLines } from '../overhead/print';
@@ -71,13 +72,14 @@ function failoverHtml(f: FailoverSection): string {
       `<li><b>${esc(c.name)}</b>: ${esc(c.setup)}${c.skipped ? ` (skipped: ${esc(c.skipped)})` : ''}</li>`,
     );
   out.push('</ul>');
-  const scenarios = [
-    ...new Set(f.trials.map((t) => `${t.fault}/${replicationName(f.engine, t.replication)}`)),
-  ];
+  if (f.cells.some((c) => c.promoter === 'library')) {
+    out.push(`<h3>Promotion by the library: ${esc(ENGINE_TITLES[f.engine])}</h3>`);
+    out.push(mdToHtml(promotionMarkdown(f.cells, f.settings.neverAfterMs)));
+    out.push(`<p class="note">${promotionVerdicts(f.cells).map(esc).join('<br>')}</p>`);
+  }
+  const scenarios = [...new Set(f.trials.map(scenarioName))];
   for (const scenario of scenarios) {
-    const trials = f.trials.filter(
-      (t) => `${t.fault}/${replicationName(f.engine, t.replication)}` === scenario,
-    );
+    const trials = f.trials.filter((t) => scenarioName(t) === scenario);
     const chosen = [...new Set(trials.map((t) => t.client))].flatMap((client) => {
       const t = representative(trials.filter((x) => x.client === client));
       return t?.timeline ? [t] : [];

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failoverMarkdown } from '../failover/print';
+import { promotionMarkdown, promotionVerdicts } from '../failover/promotion-table';
 import { describeMachine } from '../lib/machine';
 import { heapLine, overheadTable, pairTitle, routingLines, verdictLines } from '../overhead/print';
 import { REPO_ROOT } from '../peers/paths';
@@ -20,6 +21,12 @@ function failoverMd(f: FailoverSection): string[] {
   for (const c of f.clients)
     out.push(`- **${c.name}**: ${c.setup}${c.skipped ? ` (skipped: ${c.skipped})` : ''}`);
   out.push('');
+  if (f.cells.some((c) => c.promoter === 'library')) {
+    out.push(`#### Promotion by the library: ${ENGINE_TITLES[f.engine]}`, '');
+    out.push(promotionMarkdown(f.cells, f.settings.neverAfterMs), '');
+    for (const line of promotionVerdicts(f.cells)) out.push(`- ${line}`);
+    out.push('');
+  }
   return out;
 }
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mariadbUnavailable } from './support/mariadb-fixture';
 
 /**
- * `npm test` checks that both benchmark scripts still run end to end, in their --smoke mode (one short
+ * `npm test` checks that the benchmark scripts still run end to end, in their --smoke mode (one short
  * trial of one fault on each engine, no Node 22 peers), and write their reports. Figures are never
  * asserted: a timing on a shared machine proves nothing; `npm run bench:*` is where figures come from.
  * The MariaDB side runs where mariadbd is installed (the benches skip it otherwise, and so does this).
@@ -36,10 +36,13 @@ interface Report {
   overhead?: Partial<Record<Engine, OverheadSection>>;
 }
 
-/** The Node 20 clients of each engine (the AWS wrapper needs Node 22: smoke skips it). */
+/**
+ * The Node 20 clients of each engine (the AWS wrapper needs Node 22: smoke skips it), and
+ * failover-pool with promotion by the library (three app instances, two of them child processes).
+ */
 const FAILOVER_CLIENTS: Record<Engine, string[]> = {
-  postgres: ['failover-pool', 'pg.Pool (first host)', 'postgres.js'],
-  mysql: ['failover-pool', 'mariadb PoolCluster', 'mysql2 PoolCluster'],
+  postgres: ['failover-pool', 'pg.Pool (first host)', 'postgres.js', 'failover-pool + promotion'],
+  mysql: ['failover-pool', 'mariadb PoolCluster', 'mysql2 PoolCluster', 'failover-pool + promotion'],
 };
 /** PostgreSQL: pg.Pool; MariaDB: mysql2's promise and callback APIs. */
 const OVERHEAD_PAIRS: Record<Engine, number> = { postgres: 1, mysql: 2 };
@@ -100,6 +103,29 @@ describe('benchmark scripts (smoke)', () => {
     expect(output).toContain('longest, abandonment off');
     const rows = output.split('\n').filter((line) => /^(PostgreSQL|MariaDB) +1 +\d+ ms/.test(line));
     expect(rows).toHaveLength(engines.length);
+  });
+
+  it('bench:race --smoke races promoting app instances (one process each) through a kill -9 on each engine and prints their count', {
+    timeout: 300_000,
+  }, async () => {
+    const { code, output } = await runScript('bench/promotion-race.ts');
+    expect(code, output).toBe(0);
+    expect(output).toContain('exactly one promotion');
+    const verdicts = output
+      .split('\n')
+      .filter((line) => /^(PostgreSQL|MariaDB): exactly one promotion in \d+ of 1 trials$/.test(line));
+    expect(verdicts).toHaveLength(engines.length);
+  });
+
+  it('bench:exactly-once --smoke measures exactlyOnce writes against plain ones on each engine and prints their table', {
+    timeout: 300_000,
+  }, async () => {
+    const { code, output } = await runScript('bench/exactly-once.ts');
+    expect(code, output).toBe(0);
+    const rows = output
+      .split('\n')
+      .filter((line) => /^\| (PostgreSQL|MariaDB) .*\| async \| (1|8) \|/.test(line));
+    expect(rows).toHaveLength(engines.length * 2);
   });
 
   it('bench:orms --smoke runs the raw pool and Knex through both faults on each engine and prints their table', {
