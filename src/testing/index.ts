@@ -13,6 +13,11 @@ export type { ChaosReport } from './chaos/results';
 export { runChaos } from './chaos/run';
 export { formatChaosTable } from './chaos/table';
 export type { ChaosEngine, ChaosFault, ChaosWorkload } from './chaos/types';
+export {
+  type GaleraCluster,
+  type GaleraClusterOptions,
+  startGaleraCluster,
+} from './cluster/galera-cluster';
 export * as harness from './cluster/index';
 export {
   type MariadbCluster,

@@ -30,8 +30,10 @@ export interface ClusterParts {
   readonly baseDir: string;
   /** The account the servers run as when the test process is root. */
   readonly runAs: RunAs | undefined;
-  /** One per node, in node order. */
+  /** One per node, in node order: where the node takes client connections. */
   readonly ports: readonly number[];
+  /** Per node, in node order, the further ports the engine asked for (Galera's group, IST and SST ports). */
+  readonly extraPorts: readonly (readonly number[])[];
   readonly cleanup: ClusterCleanup;
   readonly proxies: NodeProxies | undefined;
   readonly replication: ReplicationMode;
@@ -119,7 +121,7 @@ export abstract class ClusterBase<Server extends ServerProcess, Node extends Clu
   }
 
   /** Sets the cluster up (the engine's `initialise`) and records how long it took. */
-  async bootstrap(): Promise<void> {
+  async setUp(): Promise<void> {
     const started = performance.now();
     if (this.parts.runAs) await lchown(this.baseDir, this.parts.runAs.uid, this.parts.runAs.gid);
     await this.initialise();
@@ -163,15 +165,20 @@ export abstract class ClusterBase<Server extends ServerProcess, Node extends Clu
     for (const { sql, inAppDatabase } of this.promotionAccountStatements(user, password)) {
       await this.query(primary, sql, [], inAppDatabase ? { database: this.connectionOptions.database } : {});
     }
-    await replicasApplied(
+    await this.replicasHaveAll(primary);
+    const account = { user };
+    Object.defineProperty(account, 'password', { value: password, enumerable: false });
+    return account as PromotionAccount;
+  }
+
+  /** Resolves once every other node has applied what `primary` had committed when called. */
+  protected replicasHaveAll(primary: string): Promise<void> {
+    return replicasApplied(
       this.operations,
       (node, sql, values) => this.query(node, sql, values),
       primary,
       this.replicaNames(),
     );
-    const account = { user };
-    Object.defineProperty(account, 'password', { value: password, enumerable: false });
-    return account as PromotionAccount;
   }
 
   /** Keeps the reaper's state file current: it kills by these pids when the test process dies. */
@@ -276,7 +283,7 @@ export abstract class ClusterBase<Server extends ServerProcess, Node extends Clu
   destroy(): Promise<void> {
     this.destroying ??= Promise.all([this.parts.proxies?.close(), this.parts.cleanup.killAndRemove()])
       .then(() => undefined)
-      .finally(() => releasePorts(this.parts.ports));
+      .finally(() => releasePorts([...this.parts.ports, ...this.parts.extraPorts.flat()]));
     return this.destroying;
   }
 }

@@ -45,6 +45,8 @@ export interface EngineTraits {
   readonly accounts: ServerAccountPolicy;
   /** What the proxies in front of the nodes speak. */
   readonly protocol: ProxyProtocol;
+  /** Free loopback ports each node needs besides its client port (default 0). */
+  readonly extraPortsPerNode?: number;
 }
 
 /** What one engine adds to the shared start-up; `Binaries` is what its binary lookup finds. */
@@ -60,7 +62,7 @@ export interface ClusterRecipe<Cluster, Binaries> {
   create(
     parts: ClusterParts,
     binaries: Binaries,
-  ): Cluster & { bootstrap(): Promise<void>; destroy(): Promise<void> };
+  ): Cluster & { setUp(): Promise<void>; destroy(): Promise<void> };
 }
 
 /**
@@ -98,16 +100,22 @@ export async function startCluster<Cluster, Binaries>(
   let proxies: NodeProxies | undefined;
   try {
     const binaries = await recipe.prepare(found, runAs, baseDir);
-    const ports = await allocatePorts(replicas + 1);
+    const nodes = replicas + 1;
+    const perNode = recipe.traits.extraPortsPerNode ?? 0;
+    const allocated = await allocatePorts(nodes * (1 + perNode));
+    const ports = allocated.slice(0, nodes);
+    const extraPorts = ports.map((_, index) =>
+      allocated.slice(nodes + index * perNode, nodes + (index + 1) * perNode),
+    );
     if (recipe.options.proxies) {
       proxies = await NodeProxies.start(
         ports.map((port, index) => ({ name: `node${index + 1}`, host: HOST, port })),
         protocol,
       );
     }
-    const parts = { baseDir, runAs, ports, cleanup, proxies, replication };
+    const parts = { baseDir, runAs, ports, extraPorts, cleanup, proxies, replication };
     cluster = recipe.create(parts, binaries);
-    await cluster.bootstrap();
+    await cluster.setUp();
     return cluster;
   } catch (error) {
     await (cluster ? cluster.destroy() : Promise.all([proxies?.close(), cleanup.killAndRemove()])).catch(

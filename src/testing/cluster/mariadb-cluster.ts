@@ -1,31 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { lchown, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { mysqlOperations } from '../../dialects/mysql/operations';
-import { ClusterBase, ClusterNode, type ClusterParts } from './cluster-base';
+import type { ClusterParts } from './cluster-base';
 import { type CommonClusterOptions, type EngineTraits, startCluster } from './cluster-setup';
 import { copyTree } from './copy-tree';
-import { findMariadbBinaries, MARIADB_BIN_ENV, type MariadbBinaries } from './mariadb-binaries';
-import { type SessionRun, withMariadbSession } from './mariadb-client';
+import { findMariadbBinaries, type MariadbBinaries } from './mariadb-binaries';
 import {
-  ADMIN_USER,
-  APP_DATABASE,
-  APP_USER,
-  type ClusterSecrets,
-  changeMasterSql,
-  installArgs,
-  type MariadbSettingValue,
-  type NodeSettings,
-  setupSql,
-} from './mariadb-config';
+  MARIADB_ACCOUNTS,
+  MariadbClusterBase,
+  type MariadbClusterNode,
+  MariadbNode,
+  type MariadbQueryOptions,
+  POLL_LIMITS,
+  runnableByServers,
+} from './mariadb-cluster-base';
+import { changeMasterSql, type MariadbSettingValue, type NodeSettings, serverArgs } from './mariadb-config';
 import { mostAdvancedOf, positionOnNode } from './mariadb-positions';
 import { applyUpTo, demote, promote, replicaStatus, repoint } from './mariadb-replication';
-import { MariadbServer } from './mariadb-server';
-import { type AccountStatement, mariadbPromotionAccount } from './promotion-account';
-import { assertCanRun, type ServerAccountPolicy } from './run-as';
-import { serverEnvironment } from './server-environment';
-import { runToCompletion } from './server-process';
-import type { NodeQueryOptions, TestCluster, TestClusterNode } from './test-cluster';
+import type { MariadbServer } from './mariadb-server';
+import type { TestCluster } from './test-cluster';
+
+export type { MariadbClusterNode, MariadbQueryOptions } from './mariadb-cluster-base';
 
 export interface MariadbClusterOptions extends CommonClusterOptions {
   /**
@@ -39,19 +31,6 @@ export interface MariadbClusterOptions extends CommonClusterOptions {
   binDir?: string;
   /** Extra mariadbd options for every node, as `--name=value`. */
   serverSettings?: Record<string, MariadbSettingValue>;
-}
-
-export interface MariadbClusterNode extends TestClusterNode {
-  readonly serverId: number;
-}
-
-export interface MariadbQueryOptions extends NodeQueryOptions {
-  /**
-   * Read what other sessions have not committed yet (READ UNCOMMITTED). Under AFTER_SYNC a commit
-   * waiting for its acknowledgement is in the binary log, but its rows stay hidden from other
-   * sessions until the acknowledgement comes, which on a primary nobody replicates from is never.
-   */
-  readUncommitted?: boolean;
 }
 
 /**
@@ -75,13 +54,6 @@ export interface MariadbCluster extends TestCluster<MariadbClusterNode, MariadbQ
   waitForReplicating(replica: string, timeoutMs?: number, from?: string): Promise<void>;
 }
 
-const MARIADB_ACCOUNTS: ServerAccountPolicy = {
-  engine: 'MariaDB',
-  accounts: ['mysql', 'nobody'],
-  binary: 'mariadbd',
-  binEnv: MARIADB_BIN_ENV,
-};
-
 const MARIADB_TRAITS: EngineTraits = {
   syncOption: 'semiSync',
   folderTag: 'mariadb',
@@ -91,56 +63,27 @@ const MARIADB_TRAITS: EngineTraits = {
 
 const HOUR_MS = 3_600_000;
 
-/** Waits of the harness's own polling sessions: short, so a hung node is retried rather than waited on. */
-const POLL_LIMITS = { connectTimeoutMs: 2_000, timeoutMs: 2_000 };
-
-/** Client variables (MYSQL_PWD, MYSQL_TCP_PORT...) and systemd's notify socket are not the test server's business. */
-const notForMariadb = (key: string) =>
-  key.startsWith('MYSQL') || key.startsWith('MARIADB') || key === 'NOTIFY_SOCKET';
-
-class MariadbNode extends ClusterNode<MariadbServer> implements MariadbClusterNode {
-  get serverId(): number {
-    return this.server.serverId;
-  }
-}
-
 interface MariadbSettings {
   readonly semiSyncTimeoutMs: number;
   readonly serverSettings: Record<string, MariadbSettingValue>;
 }
 
-class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> implements MariadbCluster {
+class MariadbTestCluster extends MariadbClusterBase<MariadbNode> implements MariadbCluster {
   readonly engine = 'mariadb';
   readonly description: string;
-  protected readonly operations = mysqlOperations;
-  readonly admin: MariadbCluster['admin'];
-  readonly serverVersion: string;
   readonly semiSync: boolean;
 
-  private readonly secrets: ClusterSecrets;
   /** Nodes that acknowledge semi-sync commits (the first replica, then every repointed node). */
   private readonly semiSyncReplicas = new Set<string>();
 
   constructor(
     parts: ClusterParts,
-    readonly binaries: MariadbBinaries,
+    binaries: MariadbBinaries,
     private readonly settings: MariadbSettings,
   ) {
-    const secret = () => randomBytes(12).toString('hex');
-    const secrets = { admin: secret(), replication: secret(), app: secret() };
-    super(parts, {
-      env: serverEnvironment(notForMariadb),
-      app: { user: APP_USER, password: secrets.app, database: APP_DATABASE },
-      createServer: ({ name, port, dataDir, index }, environment) =>
-        new MariadbServer(name, port, dataDir, index + 1, binaries.server, environment),
-      createNode: (server) => new MariadbNode(server),
-    });
-    this.secrets = secrets;
-    this.serverVersion = binaries.version;
-    // '10.11.19-MariaDB-0+deb12u1' -> 'MariaDB 10.11.19'
-    this.description = `MariaDB ${binaries.version.split('-')[0]}`;
+    super(parts, binaries, (server) => new MariadbNode(server));
+    this.description = `MariaDB ${this.shortVersion}`;
     this.semiSync = parts.replication === 'sync';
-    this.admin = { user: ADMIN_USER, password: secrets.admin };
   }
 
   /** The node's command line follows the harness's view of its role. */
@@ -159,31 +102,6 @@ class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> impleme
     };
   }
 
-  /** A folder the servers' account owns (the base folder is the test process's). */
-  private async ownedFolder(path: string): Promise<void> {
-    await mkdir(path, { mode: 0o750 });
-    const { runAs } = this.parts;
-    if (runAs) await lchown(path, runAs.uid, runAs.gid);
-  }
-
-  private async installDb(dataDir: string): Promise<void> {
-    const setupFile = join(this.baseDir, 'setup.sql');
-    await writeFile(setupFile, setupSql(this.secrets), { mode: 0o640 });
-    const { runAs } = this.parts;
-    if (runAs) await lchown(setupFile, runAs.uid, runAs.gid);
-    await runToCompletion(
-      this.binaries.installDb,
-      installArgs(dataDir, this.binaries.baseDir, setupFile, `${dataDir}-tmp`),
-      {
-        cwd: this.baseDir,
-        env: serverEnvironment(notForMariadb),
-        runAs,
-        logFile: join(this.baseDir, 'install-db.log'),
-      },
-      `mariadb-install-db of ${dataDir}`,
-    );
-  }
-
   protected async initialise(): Promise<void> {
     const servers = [...this.servers.values()];
     const primary = this.server('node1');
@@ -196,7 +114,7 @@ class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> impleme
       replicas.map((replica) => copyTree(primary.dataDir, replica.dataDir, this.parts.runAs)),
     );
     if (this.semiSync && replicas[0]) this.semiSyncReplicas.add(replicas[0].name);
-    await Promise.all(servers.map((server) => server.start(this.settingsOf(server))));
+    await Promise.all(servers.map((server) => this.startServer(server)));
     await Promise.all(
       replicas.map((replica) =>
         this.withNode(replica.name, async (run) => {
@@ -210,7 +128,7 @@ class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> impleme
   }
 
   protected startServer(server: MariadbServer): Promise<void> {
-    return server.start(this.settingsOf(server));
+    return server.start(serverArgs(this.settingsOf(server)));
   }
 
   /** Until the primary has a semi-sync replica connected (its commits would wait for one otherwise). */
@@ -266,53 +184,11 @@ class MariadbTestCluster extends ClusterBase<MariadbServer, MariadbNode> impleme
     if (this.semiSync) await this.waitForSemiSync(to);
   }
 
-  query<R = Record<string, unknown>>(
-    name: string,
-    sql: string,
-    params: unknown[] = [],
-    options: MariadbQueryOptions = {},
-  ): Promise<R[]> {
-    return this.withNode(
-      name,
-      async (run) => {
-        if (options.readUncommitted) await run('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED');
-        return run<R>(sql, params);
-      },
-      options,
-    );
-  }
-
-  /** A session on one node: the harness's admin's, or with `as: 'app'` the application account's. */
-  private withNode<T>(
-    name: string,
-    work: (run: SessionRun) => Promise<T>,
-    options: NodeQueryOptions = {},
-  ): Promise<T> {
-    const app = options.as === 'app' ? this.connectionOptions : undefined;
-    return this.onNode(name, (port) =>
-      withMariadbSession(
-        {
-          port,
-          user: app?.user,
-          password: app?.password ?? this.secrets.admin,
-          connectTimeoutMs: options.connectTimeoutMs,
-          queryTimeoutMs: options.timeoutMs,
-          database: options.database ?? app?.database,
-        },
-        work,
-      ),
-    );
-  }
-
   /**
    * A semi-sync acknowledgement may come from any replica, so only the one that received the most
    * surely holds every acknowledged commit; the others, repointed with `slave_pos`, continue from
    * a prefix of its history, which gtid_strict_mode accepts.
    */
-  protected promotionAccountStatements(user: string, password: string): AccountStatement[] {
-    return mariadbPromotionAccount(user, password);
-  }
-
   async mostAdvanced(candidates: readonly string[] = this.replicaNames()): Promise<string> {
     const positions = [];
     for (const name of candidates) {
@@ -357,10 +233,7 @@ export function startMariadbCluster(options: MariadbClusterOptions = {}): Promis
     options,
     synchronous: options.semiSync,
     findBinaries: () => findMariadbBinaries({ binDir: options.binDir }),
-    async prepare(binaries, runAs) {
-      assertCanRun(dirname(binaries.server), runAs, MARIADB_ACCOUNTS);
-      return binaries;
-    },
+    prepare: runnableByServers,
     create: (parts, binaries) =>
       new MariadbTestCluster(parts, binaries, {
         semiSyncTimeoutMs: options.semiSyncTimeoutMs ?? HOUR_MS,

@@ -68,12 +68,16 @@ export function installArgs(dataDir: string, baseDir: string, setupFile: string,
   ];
 }
 
-export interface NodeSettings {
+/** What sets one test mariadbd apart from the others on the machine, whatever its replication. */
+export interface LocalServerSettings {
   readonly dataDir: string;
   /** A folder of the node's own for temporary files (never the machine's /tmp). */
   readonly tmpDir: string;
   readonly port: number;
   readonly serverId: number;
+}
+
+export interface NodeSettings extends LocalServerSettings {
   /** Replicas and demoted primaries start read-only, as a promotion tool's my.cnf would have it. */
   readonly readOnly: boolean;
   /** Lossless semi-sync as a primary (AFTER_SYNC, waiting up to `semiSyncTimeoutMs`). */
@@ -85,11 +89,11 @@ export interface NodeSettings {
 }
 
 /**
- * The command line of one mariadbd. Everything is on it (no my.cnf), so each start shows the node's
- * whole configuration in its process list.
+ * The settings every test mariadbd has, GTID replica or Galera node: its own folder, port and files
+ * on loopback, and small, quick storage.
  */
-export function serverArgs(node: NodeSettings): string[] {
-  const settings: Record<string, MariadbSettingValue> = {
+export function localServerSettings(node: LocalServerSettings): Record<string, MariadbSettingValue> {
+  return {
     datadir: node.dataDir,
     tmpdir: node.tmpDir,
     port: node.port,
@@ -98,31 +102,42 @@ export function serverArgs(node: NodeSettings): string[] {
     socket: join(node.dataDir, 'mysqld.sock'),
     'pid-file': join(node.dataDir, 'mysqld.pid'),
     'server-id': node.serverId,
+    'skip-name-resolve': true,
+    // A killed server loses nothing while the OS page cache survives, and tests never crash the OS.
+    // (innodb_flush_log_at_trx_commit=0 would lose a second of commits even then.)
+    'sync-binlog': 0,
+    'innodb-flush-log-at-trx-commit': 2,
+    ...STORAGE_SETTINGS,
+  };
+}
+
+/**
+ * The command line of one mariadbd. Everything is on it (no my.cnf), so each start shows the node's
+ * whole configuration in its process list.
+ */
+export function serverArgs(node: NodeSettings): string[] {
+  const settings: Record<string, MariadbSettingValue> = {
+    ...localServerSettings(node),
     // GTID replication as the failover tools expect it: every node logs what it applies, and a
     // replica refuses a history that does not match its own.
     'log-bin': 'mariadb-bin',
     'log-slave-updates': true,
     'gtid-strict-mode': true,
     'binlog-format': 'ROW',
-    'skip-name-resolve': true,
     'read-only': node.readOnly,
-    // A killed server loses nothing while the OS page cache survives, and tests never crash the OS.
-    // (innodb_flush_log_at_trx_commit=0 would lose a second of commits even then.)
-    'sync-binlog': 0,
-    'innodb-flush-log-at-trx-commit': 2,
     // A replica notices a hung primary within seconds (heartbeats every 2 s), not after the default minute.
     'slave-net-timeout': 4,
     'rpl-semi-sync-master-enabled': node.semiSyncPrimary,
     'rpl-semi-sync-slave-enabled': node.semiSyncReplica,
     'rpl-semi-sync-master-wait-point': 'AFTER_SYNC',
     'rpl-semi-sync-master-timeout': node.semiSyncTimeoutMs,
-    ...STORAGE_SETTINGS,
     ...node.extra,
   };
   return ['--no-defaults', ...renderSettings(settings)];
 }
 
-function renderSettings(settings: Record<string, MariadbSettingValue>): string[] {
+/** `--name=value` per setting; booleans as ON/OFF. */
+export function renderSettings(settings: Record<string, MariadbSettingValue>): string[] {
   return Object.entries(settings).map(([name, value]) => {
     if (!/^[a-z][a-z0-9_-]*$/i.test(name)) throw new Error(`"${name}" is not a MariaDB option name.`);
     if (typeof value === 'boolean') return `--${name}=${value ? 'ON' : 'OFF'}`;

@@ -1,5 +1,4 @@
 import { open, stat } from 'node:fs/promises';
-import { type NodeSettings, serverArgs } from './mariadb-config';
 import { ServerProcess, type ServerProcessEnvironment } from './server-process';
 import type { StopMode } from './test-cluster';
 
@@ -19,10 +18,13 @@ export class MariadbServer extends ServerProcess {
     super(name, port, dataDir, environment);
   }
 
-  /** Starts mariadbd with `settings`; resolves when it accepts connections. */
-  async start(settings: NodeSettings): Promise<void> {
+  /**
+   * Starts mariadbd with the command line `args` (the cluster's: a GTID replica's or a Galera
+   * node's); resolves when it accepts connections.
+   */
+  async start(args: string[]): Promise<void> {
     const offset = await sizeOf(this.logFile);
-    await this.launch(this.binary, serverArgs(settings), () => logHasSince(this.logFile, offset, READY));
+    await this.launch(this.binary, args, () => logHasSince(this.logFile, offset, READY));
   }
 
   /** 'fast': a clean shutdown (SIGTERM); 'immediate': a crash (SIGKILL), recovered at the next start. */

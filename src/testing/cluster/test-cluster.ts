@@ -2,8 +2,8 @@
  * What every test cluster of the harness offers, whatever the engine: real server processes on
  * loopback ports, named 'node1', 'node2', ..., and the operations a failover manager (Patroni,
  * Orchestrator, an operator) performs on them. The chaos suite, the benchmarks and the integration
- * tests drive a cluster through this interface only; `PgCluster` and `MariadbCluster` add what is
- * particular to their engine.
+ * tests drive a cluster through this interface only; `PgCluster`, `MariadbCluster` and
+ * `GaleraCluster` add what is particular to their engine.
  *
  * Written for primary/replica clusters (PostgreSQL streaming replication, MariaDB GTID
  * replication) and for clusters where every node takes writes (Galera): there `primary` is the
@@ -65,7 +65,7 @@ export interface TestCluster<
   Node extends TestClusterNode = TestClusterNode,
   QueryOptions extends NodeQueryOptions = NodeQueryOptions,
 > {
-  /** 'postgresql' or 'mariadb'. */
+  /** 'postgresql', 'mariadb' or 'galera'. */
   readonly engine: string;
   /** The engine and version, for people: 'PostgreSQL 15', 'MariaDB 10.11.19'. */
   readonly description: string;
