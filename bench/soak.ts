@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/soak.ts [--failovers N] [--engine postgres|mariadb] [--every N] [--smoke]`: N failovers
+ * `npx tsx bench/soak.ts [--failovers N] [--engine postgres|mariadb] [--every N] [--pause MS] [--smoke]`: N failovers
  * in a row (default 1000) on one 3-node cluster with synchronous replication, under steady writes
  * from one failover-pool pool; switchover, kill -9 and hang in turn, each of whichever node is primary.
  * At start and every `--every` failovers (default 100) it measures this process (descriptors, sockets,
@@ -20,12 +20,17 @@ import { sampleProcess } from './soak/process-stats';
 import { type Checkpoint, checkpointTable, FailoverTally, flatnessLines } from './soak/report';
 import { startWriters, WRITES_TABLE } from './soak/writer';
 
-const { smoke, engine, counts } = parseBenchFlags({ failovers: [1000, 6], every: [100, 2] });
+const { smoke, engine, counts } = parseBenchFlags({
+  failovers: [1000, 6],
+  every: [100, 2],
+  pause: [10, 10],
+});
 const { failovers, every } = counts;
+/** Each caller's pause between writes: a longer one keeps the table (and each rejoin) smaller. */
+const PAUSE_MS = counts.pause;
 /** Writes on the new primary between failovers, so every failover happens under load. */
 const BETWEEN_MS = smoke ? 500 : 1_000;
 const CALLERS = 4;
-const PAUSE_MS = 10;
 
 const machine = machineInfo();
 console.log(`Soak on ${describeMachine(machine)}; ${machine.date}`);
@@ -77,7 +82,7 @@ async function checkpoint(done: number): Promise<void> {
 try {
   ec = await startEngineCluster(engine, { replication: 'sync', setup: [WRITES_TABLE] });
   console.log(
-    `${ec.server}; ${failovers} failovers (${FAILOVER_KINDS.join(', ')} in turn), ${CALLERS} callers\n`,
+    `${ec.server}; ${failovers} failovers (${FAILOVER_KINDS.join(', ')} in turn), ${CALLERS} callers pausing ${PAUSE_MS} ms\n`,
   );
   pool = await openAppPool(engine, ec.cluster.connectionOptions);
   writers = startWriters(pool, ledger, CALLERS, PAUSE_MS);

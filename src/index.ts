@@ -15,6 +15,7 @@ export {
   type NodeUnavailableReason,
   NoPrimaryError,
   type NoPrimaryReason,
+  NoReplicaError,
   PoolEndedError,
   SplitBrainError,
   TransactionAttemptsExhaustedError,
@@ -36,11 +37,13 @@ export type {
 export { findFailoverError } from './core/find-error';
 export type { NodeHealth, PoolHealth, UnhealthyReason } from './core/health';
 export type { HostSpec } from './core/hosts';
+export type { WritesLostEvent } from './core/loss/writes-lost';
 export type { MeterProviderLike } from './core/metrics/meter-like';
 export type { PoolMetricsSnapshot } from './core/metrics/pool-metrics';
 export type { ExclusionReason, NodeView, ReplicationLink } from './core/node';
 export type { FailoverOptions, MetricsOptions, MonitorOptions } from './core/options';
 export type { QueryFlags } from './core/query-flags';
+export type { ReadsOptions } from './core/reads/options';
 export type { RetryReason } from './core/retry';
 export type { Topology } from './core/topology';
 export type { IsolationLevel } from './core/transaction-dialect';

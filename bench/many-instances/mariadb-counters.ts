@@ -23,7 +23,7 @@ export function mariadbCounters(ec: EngineCluster & { cluster: MariadbCluster })
   const { cluster } = ec;
   return {
     method:
-      'SHOW GLOBAL STATUS: Questions (all statements), Com_show_slave_status (one per probe; a probe is 2 statements)',
+      'SHOW GLOBAL STATUS: Questions (all statements), Com_show_slave_status (one per probe; a probe is one query holding 2 statements)',
     async read(node): Promise<StatementCounts> {
       const rows = await ec.admin<StatusRow>(
         node,

@@ -87,6 +87,7 @@ async function engineFigures(): Promise<Pick<RoutingFigures, 'engineRunNs' | 'ba
     retire: () => undefined,
     failQueued: () => undefined,
     connections: () => [],
+    usage: () => ({ open: 1, used: 0 }),
     end: () => Promise.resolve(),
   };
   const state = new ConnectionState();

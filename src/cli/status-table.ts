@@ -62,7 +62,7 @@ function lagOf(node: NodeView, primary: string | null): string {
   if (node.name === primary) return '-';
   const parts: string[] = [];
   if (node.lagBytes !== undefined) parts.push(`${node.lagBytes} B`);
-  if (node.replication?.lagSeconds !== undefined) parts.push(`${node.replication.lagSeconds} s`);
+  if (node.lagMs !== undefined) parts.push(`${node.lagMs} ms`);
   return parts.length ? parts.join(', ') : '-';
 }
 

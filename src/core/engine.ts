@@ -3,6 +3,7 @@ import { AllNodesDownError } from './all-nodes-down';
 import { classifyFailure } from './classify';
 import { type Clock, systemClock } from './clock';
 import { DeadConnections } from './dead-connections';
+import type { RunSql } from './dialect';
 import type { Driver } from './driver';
 import { guardEmit } from './emit';
 import {
@@ -14,13 +15,17 @@ import {
 import type { EmitFailoverEvent } from './events';
 import { healthOf, type PoolHealth } from './health';
 import { HungNodes } from './hung-nodes';
+import { type LossCheck, WritesLostDetector } from './loss/writes-lost';
 import { Monitor } from './monitor';
 import type { NodeAddress, NodeView } from './node';
-import { type NodePool, NodeRetiredError, SessionNotWritableError } from './node-pool';
+import { type ConnectionUsage, type NodePool, NodeRetiredError, SessionNotWritableError } from './node-pool';
 import type { ResolvedFailoverOptions, ResolvedMonitorOptions } from './options';
 import { Prober } from './prober';
 import type { ResolvedPromotionOptions } from './promotion/options';
 import { Promoter } from './promotion/promoter';
+import { type CausalPosition, decodeCausalToken, encodeCausalToken } from './reads/causal-token';
+import { type ResolvedReadsOptions, resolveReadsOptions } from './reads/options';
+import { ReplicaReads } from './reads/replica-reads';
 import { decide, endedByServer, type FailureKind, type Operation, type RetryReason } from './retry';
 import { describeNodes, Router } from './router';
 import type { TopologySnapshot } from './topology';
@@ -42,6 +47,9 @@ const DEAD_CONNECTION_GRACE_MS = 250;
 
 /** A statement's wait for a primary is bounded from the moment it starts waiting (see reconnect). */
 const DEADLINE_ON_FIRST_FAILURE = Number.NaN;
+
+/** A read: safe to run again after any failure. */
+const READ: Operation = { reRunnable: true };
 
 /** A connection the caller holds on to, and the node it is pinned to. */
 export interface Pinned<Connection> {
@@ -96,6 +104,10 @@ export class FailoverEngine<Connection> {
   private readonly dead: DeadConnections<Connection>;
   /** Promotion by the library, when `promotion.enabled` (docs/promotion.md). */
   private readonly promoter: Promoter | undefined;
+  /** Compares each new primary with what the old one held (loss/writes-lost.ts). */
+  private readonly lostWrites: WritesLostDetector;
+  /** Statements marked `readFrom: 'replica'` (reads/replica-reads.ts). */
+  readonly replicaReads: ReplicaReads<Connection>;
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -105,6 +117,7 @@ export class FailoverEngine<Connection> {
     emit: EmitFailoverEvent,
     private readonly clock: Clock = systemClock,
     promotion?: ResolvedPromotionOptions,
+    reads: ResolvedReadsOptions = resolveReadsOptions(undefined),
   ) {
     this.nodes = nodes;
     this.emit = guardEmit(emit);
@@ -120,6 +133,23 @@ export class FailoverEngine<Connection> {
     this.router = new Router(this.monitor.current(), options, clock, (n) => this.monitor.setWaiting(n));
     this.dead = new DeadConnections(driver, clock, monitorOptions.timeoutMs);
     this.promoter = promotion && new Promoter(nodes, driver, promotion, clock, this.emit);
+    this.lostWrites = new WritesLostDetector(
+      driver.dialect.comparePositions,
+      (at) => new Date(Date.now() - (clock.now() - at)),
+      (message) => debug(message),
+    );
+    this.replicaReads = new ReplicaReads(
+      {
+        snapshot: () => this.monitor.current(),
+        poolFor: (node) => this.poolFor(node),
+        classify: (error, connection) => this.classify(error, connection),
+        reportFailure: (node, error) => this.monitor.reportFailure(node, error),
+        sqlOn: (connection) => this.sqlOn(connection),
+        operations: driver.dialect.operations,
+        onPrimary: (work, done) => this.send(READ, work, done),
+      },
+      reads,
+    );
     this.hung = new HungNodes(options.abandonAfterMs ?? options.waitForPrimaryMs, clock, {
       abandon: (node, downForMs) => this.abandon(node, downForMs),
       recovered: (node) => this.sweepDeadConnections(node),
@@ -148,6 +178,11 @@ export class FailoverEngine<Connection> {
 
   get waitingCount(): number {
     return this.router.waitingCount;
+  }
+
+  /** Open and checked-out connections per node the pool has connected to (`db.client.connection.count`). */
+  connectionUsage(): { readonly node: string; readonly usage: ConnectionUsage }[] {
+    return [...this.pools].map(([node, pool]) => ({ node, usage: pool.usage() }));
   }
 
   /**
@@ -180,6 +215,68 @@ export class FailoverEngine<Connection> {
         (failure: unknown) => settle(failure),
       );
     });
+  }
+
+  /**
+   * A read marked `readFrom: 'replica'`: on a replica (reads/replica-reads.ts), `after` the causal
+   * position if given; on the primary when no replica fits.
+   */
+  sendRead<T>(work: Work<Connection, T>, after: CausalPosition | undefined, done: Done<T>): void {
+    if (this.ended) {
+      this.send(READ, work, done);
+      return;
+    }
+    this.active++;
+    this.replicaReads.send(work, after, (error, result) => {
+      this.settled();
+      done(error, result);
+    });
+  }
+
+  /**
+   * `pool.causalToken()`: the primary's position now, which covers every write acknowledged so far,
+   * as a string another pool of this cluster can read after (reads/causal-token.ts).
+   */
+  async causalToken(): Promise<string> {
+    const { position, generation } = await this.run(READ, async (connection, node) => {
+      const at = this.clock.now();
+      const current = await this.driver.dialect.operations.currentPosition(this.sqlOn(connection));
+      // Lost later with its primary, the writes it covers are reported by writesLost.
+      this.lostWrites.tokenIssued(node.name, current, at);
+      return { position: current, generation: node.generation };
+    });
+    return encodeCausalToken({ engine: this.driver.dialect.name, position, generation });
+  }
+
+  /** Reads a token given as a statement's `after` (ConfigError when it is not one of this engine's). */
+  causalPosition(token: unknown): CausalPosition {
+    return decodeCausalToken(token, this.driver.dialect.name);
+  }
+
+  /**
+   * A new primary: asks it whether it holds the old primary's last known position (one statement,
+   * exact), and emits `writesLost` if not. Where the server cannot tell, the probes' verdict
+   * stands (loss/writes-lost.ts).
+   */
+  private async confirmLoss({ event, byProbes }: LossCheck): Promise<void> {
+    let held: boolean | undefined;
+    try {
+      held = await this.run(READ, (connection, node) =>
+        node.name === event.to
+          ? this.driver.dialect.operations.holds(this.sqlOn(connection), event.lastKnownPosition)
+          : Promise.resolve(undefined),
+      );
+    } catch (error) {
+      debug('could not ask %s whether writes were lost: %s', event.to, error);
+    }
+    if (held === true || (held === undefined && byProbes !== 'lost') || this.ended) return;
+    debug('writes lost: %s had %s, %s does not', event.from, event.lastKnownPosition, event.to);
+    this.emit('writesLost', event);
+  }
+
+  /** The library's own statements on one of the pool's connections. */
+  private sqlOn(connection: Connection): RunSql {
+    return async (sql, values) => (await this.driver.execute(connection, sql, values ?? [])).rows;
   }
 
   /** One statement or checkout fewer under way; `end()` waits for none to be left. */
@@ -710,6 +807,8 @@ export class FailoverEngine<Connection> {
     } else this.noPrimarySince ??= this.clock.now();
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
+    const lossCheck = this.lostWrites.update(snapshot);
+    if (lossCheck && !this.ended) void this.confirmLoss(lossCheck);
     if (!this.ended) this.hung.update(snapshot);
     if (!this.ended) this.promoter?.update(snapshot, this.lastPrimary ?? null);
   }

@@ -19,6 +19,7 @@ export const FAILOVER_POOL_ERROR_CODES = [
   'POOL_ENDED',
   'COMMIT_OUTCOME_UNKNOWN',
   'TRANSACTION_ATTEMPTS_EXHAUSTED',
+  'NO_REPLICA',
 ] as const;
 
 export type FailoverPoolErrorCode = (typeof FAILOVER_POOL_ERROR_CODES)[number];
@@ -184,5 +185,15 @@ export class PoolEndedError extends FailoverPoolError {
   /** `message`: the driver's own words, where apps may match them (mysql2's "Pool is closed."). */
   constructor(message = 'Cannot use a pool after calling end() on it. Create a new pool.') {
     super('POOL_ENDED', message);
+  }
+}
+
+/**
+ * A read marked `readFrom: 'replica'` found no replica fit to read from (none answering, none
+ * within `reads.maxLagMs`, or every one failed), and `reads.fallback` is `'error'`. Nothing ran.
+ */
+export class NoReplicaError extends FailoverPoolError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('NO_REPLICA', message, context);
   }
 }

@@ -1,4 +1,5 @@
 import type { ClusterMismatchError } from './errors';
+import type { WritesLostEvent } from './loss/writes-lost';
 import type { PromotionSkipReason } from './promotion/verdict';
 import type { RetryReason } from './retry';
 import type { Topology } from './topology';
@@ -180,6 +181,8 @@ export interface FailoverEvents {
   promotionSkipped: [event: PromotionSkippedEvent];
   repointed: [event: RepointedEvent];
   fenced: [event: FencedEvent];
+  /** After a failover: writes the old primary had committed are not on the new one (docs/reads.md). */
+  writesLost: [event: WritesLostEvent];
 }
 
 /** How the core emits: a facade hands in its own emitter's `emit`. */
@@ -205,4 +208,5 @@ export const FAILOVER_EVENT_NAMES: readonly (keyof FailoverEvents)[] = [
   'promotionSkipped',
   'repointed',
   'fenced',
+  'writesLost',
 ];

@@ -42,6 +42,8 @@ export interface NodeHealth {
   readonly healthy: boolean;
   /** Bytes behind the primary, when both positions are known. */
   readonly lagBytes?: number;
+  /** How stale its data was at its last probe, in milliseconds (a replica's own measure). */
+  readonly lagMs?: number;
   /** Why the pool will not use it although it answers. */
   readonly excluded?: string;
 }
@@ -61,6 +63,7 @@ export function healthOf(snapshot: TopologySnapshot, state: HealthState): PoolHe
       role: n.role,
       healthy: n.healthy,
       ...(n.lagBytes !== undefined && { lagBytes: n.lagBytes }),
+      ...(n.lagMs !== undefined && { lagMs: n.lagMs }),
       ...(n.excluded !== undefined && { excluded: n.excluded }),
     }),
   );

@@ -231,7 +231,8 @@ export class Monitor {
     state.probesDone++;
     state.probe = probe;
     state.healthy = true;
-    state.probeMs = this.clock.now() - started;
+    state.answeredAt = this.clock.now();
+    state.probeMs = state.answeredAt - started;
     state.lastError = undefined;
     if (state.suspect && started >= state.suspectedAt) state.suspect = false;
     const recovered = state.everAnswered;

@@ -32,8 +32,18 @@ export interface NodePool<Connection> {
   retire(): void;
   /** Every open connection of the pool now in use for this node, idle or checked out. */
   connections(): Iterable<Connection>;
+  /**
+   * How many connections to this node are open and how many of them are checked out, retired ones
+   * still closing included (OpenTelemetry's `db.client.connection.count`).
+   */
+  usage(): ConnectionUsage;
   /** Closes everything; resolves when closed (bounded: a hung server does not hold it up). */
   end(): Promise<void>;
+}
+
+export interface ConnectionUsage {
+  readonly open: number;
+  readonly used: number;
 }
 
 /**

@@ -25,6 +25,12 @@ export interface NodeProbe {
   readonly identity?: string;
   /** A replica's link to its primary, as the replica sees it. */
   readonly replication?: ReplicationLink;
+  /**
+   * How stale a replica's data is, in milliseconds, as it measures itself at the probe: 0 when it
+   * has applied all it received; otherwise the age of the last transaction it applied (PostgreSQL,
+   * an upper bound) or the applier's lag (MySQL/MariaDB `Seconds_Behind_Source`, whole seconds).
+   */
+  readonly lagMs?: number;
   readonly serverVersion?: string;
 }
 
@@ -55,11 +61,15 @@ export interface NodeView extends NodeAddress {
   readonly position?: string;
   /** Bytes this node is behind the primary, when both positions are known. */
   readonly lagBytes?: number;
+  /** How stale this replica's data was at its last probe, in milliseconds (NodeProbe.lagMs). */
+  readonly lagMs?: number;
   readonly identity?: string;
   readonly replication?: ReplicationLink;
   readonly serverVersion?: string;
   /** Round trip of the last successful probe. */
   readonly probeMs?: number;
+  /** When the last successful probe answered, in the monitor's clock (ms, monotonic). */
+  readonly answeredAt?: number;
   /** Message of the last probe failure while the node is not healthy. */
   readonly lastError?: string;
 }

@@ -6,6 +6,7 @@ import {
   type ResolvedPromotionOptions,
   resolvePromotionOptions,
 } from './promotion/options';
+import { type ReadsOptions, type ResolvedReadsOptions, resolveReadsOptions } from './reads/options';
 import {
   type ResolvedTransactionsOptions,
   resolveTransactionsOptions,
@@ -168,6 +169,8 @@ export interface PoolOptions {
   promotion?: PromotionOptions;
   /** OpenTelemetry metrics (docs/operations.md). */
   metrics?: MetricsOptions;
+  /** Reads from replicas, for statements marked `readFrom: 'replica'` (docs/reads.md). */
+  reads?: ReadsOptions;
 }
 
 /** Where the pool's OpenTelemetry instruments go. */
@@ -191,6 +194,7 @@ export const POOL_OPTION_KEYS = [
   'transactions',
   'promotion',
   'metrics',
+  'reads',
 ] as const;
 
 /** failover-pool's own settings of a pool, checked, with their defaults. */
@@ -201,6 +205,7 @@ export interface ResolvedPoolSettings {
   /** Undefined: the library does not promote. */
   readonly promotion: ResolvedPromotionOptions | undefined;
   readonly metrics: ResolvedMetricsOptions;
+  readonly reads: ResolvedReadsOptions;
 }
 
 /** Checks the `failover`, `monitor`, `transactions` and `promotion` options (as given: anything may be there). */
@@ -210,6 +215,7 @@ export function resolvePoolSettings(options: {
   transactions: unknown;
   promotion: unknown;
   metrics: unknown;
+  reads: unknown;
 }) {
   return {
     failover: resolveFailoverOptions(options.failover),
@@ -217,6 +223,7 @@ export function resolvePoolSettings(options: {
     transactions: resolveTransactionsOptions(options.transactions),
     promotion: resolvePromotionOptions(options.promotion),
     metrics: resolveMetricsOptions(options.metrics),
+    reads: resolveReadsOptions(options.reads),
   } satisfies ResolvedPoolSettings;
 }
 

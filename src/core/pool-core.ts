@@ -39,7 +39,10 @@ export function startPoolCore<Connection, Handle>(
   facadeEmit: EmitFailoverEvent,
 ): PoolCore<Connection, Handle> {
   let engineRef: FailoverEngine<Connection> | undefined;
-  const metrics = new PoolMetrics(() => engineRef?.outcomeUnknownCount ?? 0);
+  const metrics = new PoolMetrics(
+    () => engineRef?.outcomeUnknownCount ?? 0,
+    () => engineRef?.connectionUsage() ?? [],
+  );
   // Every event passes the metrics on its way to the app's listeners.
   const emit: EmitFailoverEvent = (event, ...args) => {
     metrics.observe(event, args[0]);
@@ -53,6 +56,7 @@ export function startPoolCore<Connection, Handle>(
     emit,
     systemClock,
     config.promotion,
+    config.reads,
   );
   const transactions = new TransactionRunner(
     engine,

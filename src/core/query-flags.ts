@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { onlyStartsTransaction } from './transaction-start';
 
 /** What failover-pool adds to a statement's options, in every driver's query API. */
 export interface QueryFlags {
@@ -16,6 +17,37 @@ export interface QueryFlags {
    * For data-changing statements (no DDL: MySQL commits DDL on its own). docs/transactions.md.
    */
   exactlyOnce?: boolean;
+  /**
+   * `'replica'`: this statement only reads, and may read from a replica within `reads.maxLagMs`
+   * (the primary when none is fit). Default `'primary'`. docs/reads.md.
+   */
+  readFrom?: 'primary' | 'replica';
+  /**
+   * A token from `pool.causalToken()` (this app instance's or another's): a replica reads only once
+   * it has applied every write the token covers (waiting up to `reads.causalWaitMs`), else the primary reads.
+   */
+  after?: string;
+}
+
+/** Where a read goes, from its flags: undefined for the primary (the default); `after` as given (checked by the engine). */
+export function replicaReadOf(
+  flags: Pick<QueryFlags, 'readFrom' | 'after' | 'exactlyOnce'>,
+): { after: unknown } | undefined {
+  const { readFrom, after } = flags;
+  if (readFrom !== undefined && readFrom !== 'primary' && readFrom !== 'replica') {
+    throw new ConfigError(
+      'query.readFrom',
+      `expected 'primary' or 'replica', got ${JSON.stringify(readFrom)}.`,
+    );
+  }
+  if (readFrom !== 'replica') return undefined;
+  if (flags.exactlyOnce === true) {
+    throw new ConfigError(
+      'query.readFrom',
+      "a replica takes no writes: leave out `exactlyOnce` or `readFrom: 'replica'`.",
+    );
+  }
+  return { after };
 }
 
 /**
@@ -51,4 +83,57 @@ function checkFlag(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'boolean') {
     throw new ConfigError(`query.${name}`, `expected true or false, got ${typeof value}.`);
   }
+}
+
+/**
+ * `exactlyOnce` and `readFrom: 'replica'` belong to the pool's own statements (`methods`): a
+ * checked-out connection or a transaction stays on its node, and has its own way to be exactly once.
+ */
+export function refusePoolOnlyFlags(
+  call: { readonly exactlyOnce: boolean; readonly replica?: unknown },
+  where: string,
+  methods: string,
+): void {
+  if (call.exactlyOnce) {
+    throw new ConfigError(
+      'query.exactlyOnce',
+      `it applies to ${methods} only, not to ${where}: run the work in pool.transaction(fn, { idempotencyKey }), ` +
+        'which makes the whole transaction exactly once.',
+    );
+  }
+  if (call.replica !== undefined) {
+    throw new ConfigError(
+      'query.readFrom',
+      `it applies to ${methods} only, not to ${where}, which stays on its node: read with ${methods}, or pool.reader().`,
+    );
+  }
+}
+
+/** What a statement's flags decide: whether it may run twice, exactly once, or on a replica. */
+export interface StatementFlags {
+  readonly reRunnable: boolean;
+  readonly exactlyOnce: boolean;
+  readonly replica?: { readonly after: unknown };
+}
+
+/**
+ * Takes failover-pool's flags out of a driver's statement options (`given`, whose SQL is `sql`):
+ * the options left for the driver, and what the flags decide (the pool's `failover.exactlyOnce` as
+ * `exactlyOnceByDefault`).
+ */
+export function takeFlags<T extends QueryFlags>(
+  given: T,
+  sql: unknown,
+  exactlyOnceByDefault: boolean,
+): { rest: Omit<T, keyof QueryFlags>; flags: StatementFlags } {
+  const { idempotent, readOnly, exactlyOnce: flag, readFrom, after, ...rest } = given;
+  const replica = replicaReadOf({ readFrom, after, exactlyOnce: flag });
+  const text = typeof sql === 'string' ? sql : undefined;
+  const reRunnable =
+    isReRunnable({ idempotent, readOnly }) ||
+    (text !== undefined && onlyStartsTransaction(text)) ||
+    replica !== undefined;
+  const exactlyOnce =
+    replica === undefined && wantsExactlyOnce(flag, exactlyOnceByDefault && !reRunnable, text);
+  return { rest, flags: { reRunnable, exactlyOnce, ...(replica && { replica }) } };
 }

@@ -9,6 +9,8 @@ export interface NodeHealth {
   readonly healthy: boolean;
   readonly suspect: boolean;
   readonly probeMs?: number;
+  /** When its last successful probe answered (monitor clock): how fresh `probe` is. */
+  readonly answeredAt?: number;
   readonly lastError?: string;
   /** The node has answered or failed at least once (false only during the first discovery). */
   readonly known: boolean;
@@ -100,10 +102,12 @@ export function deriveTopology(
       generation: probe?.generation,
       position: probe?.position,
       lagBytes: lagOf(probe, primaryBytes),
+      lagMs: probe?.lagMs,
       identity: s.probe?.identity,
       replication: probe?.replication,
       serverVersion: s.probe?.serverVersion,
       probeMs: s.probeMs,
+      answeredAt: s.answeredAt,
       lastError: s.healthy ? undefined : s.lastError,
     };
     return withoutUndefined(view);

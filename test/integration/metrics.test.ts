@@ -33,7 +33,20 @@ describe.each(oneFixturePerEngine())('metrics on %s', (_name, fixture) => {
     const up = new Map(found.get('failover_pool.node.up')?.map((p) => [p.attributes.node, p.value]));
     expect(up.get(address(cluster, 'node1'))).toBe(0);
     expect(up.get(address(cluster, next))).toBe(1);
+    // Connections per node and state: none left to the dead node, an idle one to the new primary.
+    await pool.query('SELECT 1');
+    const connections = (await collect()).get('db.client.connection.count') ?? [];
+    const count = (node: string, state: string) =>
+      connections
+        .filter((p) => p.attributes.node === node && p.attributes['db.client.connection.state'] === state)
+        .reduce((sum, p) => sum + p.value, 0);
+    expect(count(address(cluster, 'node1'), 'idle') + count(address(cluster, 'node1'), 'used')).toBe(0);
+    expect(count(address(cluster, next), 'idle')).toBeGreaterThanOrEqual(1);
+    expect(count(address(cluster, next), 'used')).toBe(0);
     const figures = pool.metrics();
+    expect(figures.connections.find((c) => c.node === address(cluster, next))?.idle).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(figures.primaryChanges).toBe(1);
     expect(figures.writeOutages.count).toBe(1);
     expect(figures.writeOutages.lastSeconds).toBeGreaterThan(0);
@@ -46,8 +59,15 @@ describe.each(oneFixturePerEngine())('metrics on %s', (_name, fixture) => {
     try {
       const pool = started.pool(fixture.pool(cluster));
       await pool.query('SELECT 1');
-      const up = (await collect()).get('failover_pool.node.up') ?? [];
+      const found = await collect();
+      const up = found.get('failover_pool.node.up') ?? [];
       expect(up.filter((p) => p.value === 1)).toHaveLength(3);
+      // Both replicas report how stale they are, in seconds (0 or a little more while caught up).
+      const lag = found.get('failover_pool.node.lag') ?? [];
+      expect(lag.map((p) => p.attributes.node).sort()).toEqual(
+        [address(cluster, 'node2'), address(cluster, 'node3')].sort(),
+      );
+      for (const point of lag) expect(point.value).toBeLessThan(5);
     } finally {
       otelMetrics.disable();
     }

@@ -12,9 +12,12 @@ const topology: Topology = {
   nodes: [
     nodeView('db1:5432', { role: 'unknown', healthy: false }),
     nodeView('db2:5432', { role: 'primary', writable: true }),
-    nodeView('db3:5432', { lagBytes: 2048, replication: { receiving: true, lagSeconds: 3 } }),
+    nodeView('db3:5432', { lagBytes: 2048, lagMs: 3000, replication: { receiving: true, lagSeconds: 3 } }),
   ],
 };
+
+/** The pool has connections to the primary alone: five open, two of them checked out. */
+const usage = () => [{ node: 'db2:5432', usage: { open: 5, used: 2 } }];
 
 /** A failover as the pool tells it: the primary lost, re-runs, the new one 750 ms later. */
 function failover(metrics: PoolMetrics) {
@@ -30,7 +33,7 @@ function failover(metrics: PoolMetrics) {
 
 describe('pool.metrics() and the OpenTelemetry instruments', () => {
   it('count primary changes, re-runs by reason, unknown outcomes and outages, and show the nodes', async () => {
-    const metrics = new PoolMetrics(() => 1);
+    const metrics = new PoolMetrics(() => 1, usage);
     failover(metrics);
     expect(metrics.snapshot(topology)).toEqual({
       primaryChanges: 1,
@@ -42,11 +45,12 @@ describe('pool.metrics() and the OpenTelemetry instruments', () => {
         { node: 'db2:5432', role: 'primary', up: true },
         { node: 'db3:5432', role: 'replica', up: true, lagBytes: 2048, lagSeconds: 3 },
       ],
+      connections: [{ node: 'db2:5432', idle: 3, used: 2 }],
     });
   });
 
   it('report the same through a real OpenTelemetry SDK', async () => {
-    const metrics = new PoolMetrics(() => 1);
+    const metrics = new PoolMetrics(() => 1, usage);
     const { provider, collect } = testMeterProvider();
     attachInstruments(provider, metrics, () => topology, 'shop');
     failover(metrics);
@@ -68,6 +72,10 @@ describe('pool.metrics() and the OpenTelemetry instruments', () => {
     ]);
     expect(found.get('failover_pool.node.lag')).toEqual([
       { attributes: { ...pool, node: 'db3:5432' }, value: 3 },
+    ]);
+    expect(found.get('db.client.connection.count')).toEqual([
+      { attributes: { ...pool, node: 'db2:5432', 'db.client.connection.state': 'idle' }, value: 3 },
+      { attributes: { ...pool, node: 'db2:5432', 'db.client.connection.state': 'used' }, value: 2 },
     ]);
     expect(found.get('failover_pool.node.lag_bytes')).toEqual([
       { attributes: { ...pool, node: 'db3:5432' }, value: 2048 },

@@ -31,20 +31,29 @@ import {
 
 /**
  * A probe connection that answers from a script: each statement (matched by its start) gives rows
- * or throws. Records what was asked, in order.
+ * or throws. Records what was asked, in order. Several statements in one query get each one's rows
+ * in an array, as mysql2 answers with `multipleStatements`.
  */
 function scriptedServer(script: Array<[prefix: string, answer: readonly Row[] | Error]>) {
   const asked: string[] = [];
-  const run = async (sql: string): Promise<readonly Row[]> => {
-    const text = sql.replace(/\s+/g, ' ').trim();
-    asked.push(text);
+  const answer = (text: string) => {
     const entry = script.find(([prefix]) => text.startsWith(prefix));
     if (!entry) throw new Error(`unscripted statement: ${text}`);
-    const answer = entry[1];
-    if (answer instanceof Error) throw answer;
-    return answer;
+    if (entry[1] instanceof Error) throw entry[1];
+    return entry[1];
+  };
+  const run = async (sql: string): Promise<readonly Row[]> => {
+    const statements = sql.split(';').map((s) => s.replace(/\s+/g, ' ').trim());
+    asked.push(statements.join('; '));
+    if (statements.length === 1) return answer(statements[0] as string);
+    return statements.map(answer) as unknown as Row[];
   };
   return { run, asked };
+}
+
+/** The replica status statements asked, whether alone or in a combined probe. */
+function showsAsked(server: { asked: readonly string[] }): string[] {
+  return server.asked.flatMap((sql) => sql.split('; ')).filter((sql) => sql.startsWith('SHOW'));
 }
 
 const VERSION = 'SELECT @@version AS version, @@version_comment';
@@ -116,6 +125,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       writable: false,
       position: '0-1-4',
       replication: { receiving: true, sourceHost: '127.0.0.1', sourcePort: 24001, lagSeconds: 0 },
+      lagMs: 0,
       serverVersion: '10.11.19-MariaDB-0+deb12u1-log',
     });
   });
@@ -141,7 +151,26 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
     await probeMysql(server.run, memory);
     await probeMysql(server.run, memory);
     expect(server.asked.filter((sql) => sql.startsWith(VERSION))).toHaveLength(1);
-    expect(server.asked).toHaveLength(5);
+    // The second probe is one query: the variables and the replica status together.
+    expect(server.asked).toHaveLength(4);
+    expect(server.asked[3]).toMatch(/^SELECT @@global.read_only .*; SHOW REPLICA STATUS$/);
+  });
+
+  it('a connection that refuses several statements in one query is probed one statement at a time', async () => {
+    const refused = serverError(1064, 'ER_PARSE_ERROR', 'You have an error in your SQL syntax');
+    const server = scriptedServer([
+      [VERSION, [MARIADB_VERSION]],
+      [MARIADB_VARS, [MARIADB_PRIMARY_VARIABLES]],
+      ['SHOW REPLICA STATUS', []],
+    ]);
+    const run = async (sql: string) => {
+      if (sql.includes(';')) throw refused;
+      return server.run(sql);
+    };
+    const memory: MysqlProbeMemory = {};
+    for (let i = 0; i < 3; i++) expect(await probeMysql(run, memory)).toMatchObject({ role: 'primary' });
+    expect(memory.combined).toBe(false);
+    expect(showsAsked(server)).toHaveLength(3);
   });
 
   it('a replica left writable (read_only=0) is still a replica while it replicates', async () => {
@@ -208,7 +237,7 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       serverVersion: '10.11.19-MariaDB-0+deb12u1-log',
     });
     await probeMysql(server.run, memory);
-    expect(server.asked.filter((sql) => sql.startsWith('SHOW'))).toHaveLength(1);
+    expect(showsAsked(server)).toHaveLength(1);
   });
 
   it('a MariaDB without GTIDs (5.5) is probed for its role only', async () => {
@@ -360,6 +389,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       writable: false,
       position: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-75,4f22ab58-82db-11e1-9e33-c80aa9429563:1-2',
       replication: { receiving: true, sourceHost: '10.0.0.1', sourcePort: 3306, lagSeconds: 3 },
+      lagMs: 3000,
       serverVersion: '8.0.36',
     });
   });
@@ -397,10 +427,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
     const memory: MysqlProbeMemory = {};
     expect(await probeMysql(server.run, memory)).toMatchObject({ role: 'replica' });
     await probeMysql(server.run, memory);
-    expect(server.asked.filter((sql) => sql.startsWith('SHOW'))).toEqual([
-      'SHOW REPLICA STATUS',
-      'SHOW REPLICA STATUS',
-    ]);
+    expect(showsAsked(server)).toEqual(['SHOW REPLICA STATUS', 'SHOW REPLICA STATUS']);
   });
 
   it('8.0.21: SHOW SLAVE STATUS with the old field names', async () => {
@@ -413,7 +440,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       role: 'replica',
       replication: { receiving: true, sourceHost: '10.0.0.1', sourcePort: 3306, lagSeconds: 0 },
     });
-    expect(server.asked.filter((sql) => sql.startsWith('SHOW'))).toEqual(['SHOW SLAVE STATUS']);
+    expect(showsAsked(server)).toEqual(['SHOW SLAVE STATUS']);
   });
 
   it('a server that rejects SHOW REPLICA STATUS despite its version falls back to SHOW SLAVE STATUS, once', async () => {
@@ -426,11 +453,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
     const memory: MysqlProbeMemory = {};
     await probeMysql(server.run, memory);
     await probeMysql(server.run, memory);
-    expect(server.asked.filter((sql) => sql.startsWith('SHOW'))).toEqual([
-      'SHOW REPLICA STATUS',
-      'SHOW SLAVE STATUS',
-      'SHOW SLAVE STATUS',
-    ]);
+    expect(showsAsked(server)).toEqual(['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS', 'SHOW SLAVE STATUS']);
   });
 
   it('5.6: no super_read_only, no gtid_executed: the simpler statement', async () => {

@@ -88,6 +88,14 @@ describe('postgres dialect: probe', () => {
     });
   });
 
+  it("reads a standby's staleness in whole milliseconds, never below 0 (clocks a little apart)", () => {
+    expect(parseProbe({ ...STANDBY_ROW, replay_lag_ms: 312.6 }).lagMs).toBe(313);
+    expect(parseProbe({ ...STANDBY_ROW, replay_lag_ms: 0 }).lagMs).toBe(0);
+    expect(parseProbe({ ...STANDBY_ROW, replay_lag_ms: -4.2 }).lagMs).toBe(0);
+    // Nothing replayed since the standby started: no figure rather than a made-up one.
+    expect(parseProbe({ ...STANDBY_ROW, replay_lag_ms: null }).lagMs).toBeUndefined();
+  });
+
   it('sees a standby whose receiver is gone, or not streaming, as not receiving', () => {
     expect(parseProbe({ ...STANDBY_ROW, receivers: 0 }).replication?.receiving).toBe(false);
     expect(parseProbe({ ...STANDBY_ROW, receiver_status: 'waiting' }).replication?.receiving).toBe(false);

@@ -29,6 +29,7 @@ export interface MeterLike {
   createCounter(name: string, options?: InstrumentOptionsLike): CounterLike;
   createHistogram(name: string, options?: InstrumentOptionsLike): HistogramLike;
   createObservableGauge(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  createObservableUpDownCounter(name: string, options?: InstrumentOptionsLike): ObservableLike;
 }
 
 export interface MeterProviderLike {

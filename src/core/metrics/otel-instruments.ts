@@ -47,13 +47,24 @@ export function attachInstruments(
     });
   meter
     .createObservableGauge('failover_pool.node.lag', {
-      description: "How far a replica's applier is behind (MySQL/MariaDB Seconds_Behind_Source)",
+      description:
+        "How stale a replica's data is: the age of the last transaction it applied, 0 once it applied all it received (PostgreSQL); Seconds_Behind_Source (MySQL/MariaDB)",
       unit: 's',
     })
     .addCallback((result) => {
       for (const node of topology().nodes) {
-        const seconds = node.replication?.lagSeconds;
-        if (seconds !== undefined) result.observe(seconds, { ...base, node: node.name });
+        if (node.lagMs !== undefined) result.observe(node.lagMs / 1000, { ...base, node: node.name });
+      }
+    });
+  meter
+    .createObservableUpDownCounter('db.client.connection.count', {
+      description: 'Connections open to each node, by state (idle or used)',
+      unit: '{connection}',
+    })
+    .addCallback((result) => {
+      for (const { node, idle, used } of metrics.connections()) {
+        result.observe(idle, { ...base, node, 'db.client.connection.state': 'idle' });
+        result.observe(used, { ...base, node, 'db.client.connection.state': 'used' });
       }
     });
   meter

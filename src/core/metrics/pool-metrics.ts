@@ -1,4 +1,5 @@
 import type { FailoverEvents } from '../events';
+import type { ConnectionUsage } from '../node-pool';
 import type { Topology } from '../topology';
 
 /** `pool.metrics()`: the figures the OpenTelemetry instruments report, as a plain object. */
@@ -23,7 +24,15 @@ export interface PoolMetricsSnapshot {
     readonly lagBytes?: number;
     readonly lagSeconds?: number;
   }[];
+  /**
+   * Connections per node the pool has opened connections to: `idle` and `used` (checked out), as
+   * OpenTelemetry's `db.client.connection.count` with `db.client.connection.state`.
+   */
+  readonly connections: readonly { readonly node: string; readonly idle: number; readonly used: number }[];
 }
+
+/** The connections of each node's pool (FailoverEngine.connectionUsage). */
+export type UsageByNode = () => readonly { readonly node: string; readonly usage: ConnectionUsage }[];
 
 /** Listens to the pool's own events (every event passes through `observe`) and keeps the counts. */
 export class PoolMetrics {
@@ -38,7 +47,17 @@ export class PoolMetrics {
   constructor(
     /** The engine's count of WriteOutcomeUnknownError. */
     private readonly outcomeUnknown: () => number,
+    private readonly usageByNode: UsageByNode = () => [],
   ) {}
+
+  /** Idle and checked-out connections per node, now. */
+  connections(): PoolMetricsSnapshot['connections'] {
+    return this.usageByNode().map(({ node, usage }) => ({
+      node,
+      idle: usage.open - usage.used,
+      used: usage.used,
+    }));
+  }
 
   observe<K extends keyof FailoverEvents>(event: K, payload: FailoverEvents[K][0]): void {
     if (event === 'primaryChanged') {
@@ -85,8 +104,9 @@ export class PoolMetrics {
         role: n.role,
         up: n.healthy,
         ...(n.lagBytes !== undefined && { lagBytes: n.lagBytes }),
-        ...(n.replication?.lagSeconds !== undefined && { lagSeconds: n.replication.lagSeconds }),
+        ...(n.lagMs !== undefined && { lagSeconds: n.lagMs / 1000 }),
       })),
+      connections: this.connections(),
     };
   }
 

@@ -35,6 +35,11 @@ export interface MysqlProbeMemory {
   replicaIndex?: number;
   /** The account may not read the replica status; the role then comes from read_only alone. */
   replicaStatusDenied?: boolean;
+  /**
+   * Whether both statements go in one round trip (the probe connection allows multiple statements):
+   * unknown until tried, after the first probe has found which statements work here.
+   */
+  combined?: boolean;
 }
 
 const MARIADB_VARIABLES = [
@@ -63,10 +68,17 @@ export function createMysqlProber(): NodeProber {
   return (run) => probeMysql(run, memory);
 }
 
-/** Asks a node what it is, in two or three round trips on the monitor's own connection. */
+/**
+ * Asks a node what it is on the monitor's own connection: the first probe finds out the server and
+ * which statements work there (three round trips); later ones send the variables and the replica
+ * status as one multi-statement query, so that a probe is one query (many app instances each probe
+ * every node every second).
+ */
 export async function probeMysql(run: RunSql, memory: MysqlProbeMemory): Promise<NodeProbe> {
   memory.server ??= await serverVersionOf(run);
   const server = memory.server;
+  const combined = await combinedProbe(run, server, memory);
+  if (combined) return combined;
   const variables = await firstThatWorks(
     run,
     server.flavour === 'mariadb' ? MARIADB_VARIABLES : MYSQL_VARIABLES,
@@ -77,6 +89,37 @@ export async function probeMysql(run: RunSql, memory: MysqlProbeMemory): Promise
   );
   const replicaRows = memory.replicaStatusDenied ? undefined : await replicaStatus(run, server, memory);
   return parseProbe(server, variables[0] ?? {}, replicaRows);
+}
+
+/** The probe in one round trip, once the statements are known; undefined when that cannot be done. */
+async function combinedProbe(
+  run: RunSql,
+  server: MysqlServerVersion,
+  memory: MysqlProbeMemory,
+): Promise<NodeProbe | undefined> {
+  if (memory.combined === false || memory.variablesIndex === undefined) return undefined;
+  if (memory.replicaStatusDenied || memory.replicaIndex === undefined) return undefined;
+  const variablesSql = (server.flavour === 'mariadb' ? MARIADB_VARIABLES : MYSQL_VARIABLES)[
+    memory.variablesIndex
+  ];
+  const statusSql = replicaStatusStatements(server)[memory.replicaIndex];
+  if (!variablesSql || !statusSql) return undefined;
+  try {
+    // Each statement's rows, in order: mysql2's answer to a multi-statement query.
+    const results = (await run(`${variablesSql};\n${statusSql}`)) as readonly unknown[];
+    const [variables, status] = results;
+    if (results.length !== 2 || !Array.isArray(variables) || !Array.isArray(status)) {
+      memory.combined = false;
+      return undefined;
+    }
+    memory.combined = true;
+    return parseProbe(server, (variables[0] as Row | undefined) ?? {}, status as Row[]);
+  } catch (error) {
+    // A connection without multiple statements answers with a syntax error (1064): ask one by one.
+    if (memory.combined === true || errnoOf(error) !== 1064) throw error;
+    memory.combined = false;
+    return undefined;
+  }
 }
 
 async function replicaStatus(
@@ -133,6 +176,7 @@ export function parseProbe(
   const replicating = replicaRows === undefined ? readOnly : links.some((link) => link.replicating);
   const role = replicating ? 'replica' : 'primary';
   const mariadb = server.flavour === 'mariadb';
+  const replication = replicationOf(links);
   const position = stringOf(mariadb ? variables.gtid_current_pos : variables.gtid_executed)?.replace(
     /\s+/g,
     '',
@@ -142,7 +186,9 @@ export function parseProbe(
     writable: !replicating && !readOnly,
     generation: role === 'primary' && mariadb ? mariadbGeneration(variables) : undefined,
     position: position === '' ? undefined : position,
-    replication: replicationOf(links),
+    replication,
+    lagMs:
+      role === 'replica' && replication?.lagSeconds !== undefined ? replication.lagSeconds * 1000 : undefined,
     serverVersion: stringOf(variables.version) ?? server.text,
   });
 }

@@ -10,6 +10,18 @@ import { bytesToLsn, lsnToBytes, timelineOf } from './lsn';
  * `transaction_read_only`; the generation is the timeline; the identity is `system_identifier`.
  */
 
+/**
+ * A standby's staleness in ms: 0 once it has replayed all it received, else the age of the last
+ * transaction it replayed (its commit time on the primary, against this server's clock). That age
+ * is an upper bound: a primary idle before its latest burst makes it look older than it is, which
+ * errs on the safe side for a staleness bound. Clocks of different machines must agree (NTP).
+ */
+const REPLAY_LAG_MS = `CASE
+    WHEN NOT pg_is_in_recovery() THEN NULL
+    WHEN pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0
+    ELSE (EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::float8
+  END`;
+
 const BASE_COLUMNS = `
   pg_is_in_recovery() AS in_recovery,
   current_setting('transaction_read_only') AS read_only,
@@ -17,6 +29,7 @@ const BASE_COLUMNS = `
   CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn,
   pg_last_wal_receive_lsn()::text AS receive_lsn,
   pg_last_wal_replay_lsn()::text AS replay_lsn,
+  ${REPLAY_LAG_MS} AS replay_lag_ms,
   current_setting('server_version') AS server_version`;
 
 /**
@@ -97,11 +110,14 @@ export function parseProbe(row: Row): NodeProbe {
   const furthest = maxBigint(received, replayed);
   const receivers = typeof row.receivers === 'number' ? row.receivers : undefined;
   const status = optionalString(row.receiver_status);
+  const lagMs =
+    typeof row.replay_lag_ms === 'number' ? Math.max(0, Math.round(row.replay_lag_ms)) : undefined;
   return withoutUndefined({
     role: 'replica',
     writable: false,
     position: furthest === undefined ? undefined : bytesToLsn(furthest),
     positionBytes: furthest,
+    lagMs,
     identity,
     serverVersion,
     replication:

@@ -1,6 +1,5 @@
 import type mysql from 'mysql2';
-import { ConfigError } from '../../core/errors';
-import { isReRunnable, type QueryFlags, wantsExactlyOnce } from '../../core/query-flags';
+import { type QueryFlags, refusePoolOnlyFlags, takeFlags, wantsExactlyOnce } from '../../core/query-flags';
 import { onlyStartsTransaction } from '../../core/transaction-start';
 
 /** mysql2's query options, with failover-pool's flags. */
@@ -17,6 +16,8 @@ export interface StatementCall {
   readonly reRunnable: boolean;
   /** Run in a transaction with an idempotency key (the flag, or the pool's `failover.exactlyOnce`). */
   readonly exactlyOnce: boolean;
+  /** `readFrom: 'replica'`: read on a replica, `after` a causal token if given (as given: the engine reads it). */
+  readonly replica?: { readonly after: unknown };
   readonly callback: ResultCallback | undefined;
 }
 
@@ -48,27 +49,16 @@ export function parseStatementCall(
   if (typeof first !== 'object' || first === null || typeof (first as { sql?: unknown }).sql !== 'string') {
     throw new TypeError(`${kind}() needs the SQL text, or an options object with \`sql\``);
   }
-  const { idempotent, readOnly, exactlyOnce: flag, ...options } = first as FailoverQueryOptions;
-  const reRunnable = isReRunnable({ idempotent, readOnly }) || onlyStartsTransaction(options.sql);
-  const exactlyOnce = wantsExactlyOnce(flag, exactlyOnceByDefault && !reRunnable, options.sql);
+  const given = first as FailoverQueryOptions;
+  const { rest, flags } = takeFlags(given, given.sql, exactlyOnceByDefault);
+  const options = rest as mysql.QueryOptions;
   if (values !== undefined && (kind === 'query' || options.values === undefined)) {
     options.values = values as mysql.QueryValues;
   }
-  return {
-    kind,
-    options,
-    reRunnable,
-    exactlyOnce,
-    callback: callback as ResultCallback | undefined,
-  };
+  return { kind, options, ...flags, callback: callback as ResultCallback | undefined };
 }
 
-/** `exactlyOnce` belongs to the pool's own query/execute: a connection or a transaction has its own way. */
+/** `exactlyOnce` and `readFrom: 'replica'` belong to the pool's own query/execute (query-flags.ts). */
 export function refuseExactlyOnce(call: StatementCall, where: string): void {
-  if (!call.exactlyOnce) return;
-  throw new ConfigError(
-    'query.exactlyOnce',
-    `it applies to pool.query / pool.execute only, not to ${where}: run the work in ` +
-      'pool.transaction(fn, { idempotencyKey }), which makes the whole transaction exactly once.',
-  );
+  refusePoolOnlyFlags(call, where, 'pool.query / pool.execute');
 }

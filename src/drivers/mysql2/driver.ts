@@ -52,8 +52,9 @@ export class Mysql2Driver implements Driver<mysql.PoolConnection> {
       hideSecrets(
         {
           ...options,
-          // The probe's statements are the library's own; one at a time.
-          multipleStatements: false,
+          // The probe's statements are the library's own constants (never the app's input): two go
+          // in one query, so that a probe is one round trip (dialects/mysql/probe.ts).
+          multipleStatements: true,
           // mysql2's debug is for the app's statements, not for a probe every second.
           debug: false,
           // A probe connection must not keep the process alive on its own (an idle pool's does not).

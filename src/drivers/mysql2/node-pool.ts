@@ -3,7 +3,7 @@ import createDebug from 'debug';
 import mysql from 'mysql2';
 import { sleep, systemClock } from '../../core/clock';
 import type { NodeAddress } from '../../core/node';
-import { type NodePool, NodeRetiredError } from '../../core/node-pool';
+import { type ConnectionUsage, type NodePool, NodeRetiredError } from '../../core/node-pool';
 import type { Done } from '../../core/work';
 import { closeSocket, isAlive, stateOf } from './connection-state';
 import { hideSecrets } from './options';
@@ -31,6 +31,8 @@ interface PoolEntry {
   readonly connections: Set<mysql.PoolConnection>;
   /** Another node became primary (or the pool ended): nothing more may run here. */
   retired: boolean;
+  /** The connections handed out and not given back yet. */
+  readonly lent: Set<mysql.PoolConnection>;
   /** Acquires still waiting for a connection: failed at once by `failQueued`. */
   readonly pending: Set<(error: Error) => void>;
   closing?: Promise<void>;
@@ -78,6 +80,7 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
         this.discard(connection);
         return done(new NodeRetiredError(this.node.name));
       }
+      entry.lent.add(connection);
       this.events.acquire(connection);
       done(undefined, connection);
     });
@@ -91,6 +94,7 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
   }
 
   release(connection: mysql.PoolConnection, destroy: boolean): void {
+    for (const entry of this.entries) entry.lent.delete(connection);
     if (destroy || !isAlive(connection)) {
       this.discard(connection);
       return;
@@ -101,6 +105,16 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
 
   *connections(): Iterable<mysql.PoolConnection> {
     for (const connection of this.current?.connections ?? []) if (isAlive(connection)) yield connection;
+  }
+
+  usage(): ConnectionUsage {
+    let open = 0;
+    let used = 0;
+    for (const entry of this.entries) {
+      for (const connection of entry.connections) if (isAlive(connection)) open++;
+      for (const connection of entry.lent) if (isAlive(connection)) used++;
+    }
+    return { open, used };
   }
 
   retire(): void {
@@ -131,7 +145,14 @@ export class MysqlNodePool implements NodePool<mysql.PoolConnection> {
         this.options,
       ),
     );
-    const entry: PoolEntry = { pool, sockets, connections: new Set(), retired: false, pending: new Set() };
+    const entry: PoolEntry = {
+      pool,
+      sockets,
+      connections: new Set(),
+      lent: new Set(),
+      retired: false,
+      pending: new Set(),
+    };
     pool.on('connection', (connection) => {
       stateOf(connection); // its lifelong error listener, before anything can go wrong
       // Those closed since are dropped here: mysql2 says nothing when it closes an idle one.

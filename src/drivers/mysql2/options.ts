@@ -85,7 +85,8 @@ export function resolveMysqlConfig(input: unknown): ResolvedPoolConfig<mysql.Poo
   rejectUnknownKeys(config, KNOWN_KEYS, '');
   checkOptions(config);
 
-  const { hosts, host, port, uri, failover, monitor, transactions, promotion, metrics, ...rest } = config;
+  const { hosts, host, port, uri, failover, monitor, transactions, promotion, metrics, reads, ...rest } =
+    config;
   // mysql2 takes the port as a string too.
   const portNumber = typeof port === 'string' && /^\d+$/.test(port) ? Number(port) : port;
   const defaultPort = optionalNumber(portNumber, 'port', mysqlDialect.defaultPort, {
@@ -96,7 +97,7 @@ export function resolveMysqlConfig(input: unknown): ResolvedPoolConfig<mysql.Poo
   const template =
     typeof uri === 'string' ? splitUrlHosts(uri, 'uri', 'mysql://app:secret@db1,db2/shop') : undefined;
   const nodes = parseHosts(hostList(hosts, host, uri, template), defaultPort, hostsOptionName(hosts, host));
-  const settings = resolvePoolSettings({ failover, monitor, transactions, promotion, metrics });
+  const settings = resolvePoolSettings({ failover, monitor, transactions, promotion, metrics, reads });
   const shared = hideSecrets({ ...(rest as mysql.PoolOptions) }, config);
   // Each node gets its own URI (perNode); the one listing every host is not for mysql2.
   delete (shared as { uri?: string }).uri;

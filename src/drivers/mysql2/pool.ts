@@ -8,11 +8,12 @@ import { followingSessionBase } from '../../core/following-session';
 import type { PoolHealth } from '../../core/health';
 import type { PoolMetrics, PoolMetricsSnapshot } from '../../core/metrics/pool-metrics';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
+import type { CausalPosition } from '../../core/reads/causal-token';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys } from '../../core/transaction-options';
 import type { TransactionRunner } from '../../core/transaction-runner';
 import { StoredResult } from '../../core/transaction-runner';
-import type { Done } from '../../core/work';
+import type { Done, Work } from '../../core/work';
 import { type FailoverQueryOptions, parseStatementCall, type StatementCall } from './call-args';
 import { carrierFor, deliver } from './carrier';
 import { CLOSED, Mysql2Driver } from './driver';
@@ -131,6 +132,15 @@ export class FailoverMysqlPool extends EventEmitter {
   /** The figures the OpenTelemetry instruments report, as a plain object. docs/operations.md */
   metrics(): PoolMetricsSnapshot {
     return this.poolMetrics.snapshot(this.topology());
+  }
+
+  /**
+   * A token that covers every write this pool has had acknowledged: give it as `after` to a read (of
+   * this pool or another app instance's) so that the read sees those writes. docs/reads.md.
+   */
+  causalToken(): Promise<string> {
+    if (this.ending) return Promise.reject(new PoolEndedError(CLOSED));
+    return this.engine.causalToken();
   }
 
   query<T extends mysql.QueryResult>(sql: string, callback?: QueryCallback<T>): mysql.Query;
@@ -262,11 +272,20 @@ export class FailoverMysqlPool extends EventEmitter {
       );
       return;
     }
-    this.engine.send<StatementOutcome>(
-      call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE,
-      (connection, _node, sent) => sendStatement(connection, statement, multipleStatements, sent),
-      done,
-    );
+    const work: Work<mysql.PoolConnection, StatementOutcome> = (connection, _node, sent) =>
+      sendStatement(connection, statement, multipleStatements, sent);
+    if (call.replica) {
+      let after: CausalPosition | undefined;
+      try {
+        after = call.replica.after === undefined ? undefined : this.engine.causalPosition(call.replica.after);
+      } catch (error) {
+        done(error, undefined);
+        return;
+      }
+      this.engine.sendRead(work, after, done);
+      return;
+    }
+    this.engine.send<StatementOutcome>(call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE, work, done);
   }
 
   /**

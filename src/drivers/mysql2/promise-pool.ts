@@ -30,6 +30,8 @@ export interface FailoverMysqlPromisePool extends PromisePool {
   health(): PoolHealth;
   /** The figures the OpenTelemetry instruments report, as a plain object. docs/operations.md */
   metrics(): PoolMetricsSnapshot;
+  /** A token covering every write acknowledged so far, for a read's `after`. docs/reads.md */
+  causalToken(): Promise<string>;
   /**
    * Runs `fn` in a transaction on the current primary, and runs it again whole where that is safe
    * (failure before COMMIT, deadlock, lock wait timeout); with `idempotencyKey`, exactly once even
@@ -63,6 +65,7 @@ export function createPromisePool(
     topology: own(() => core.topology()),
     health: own(() => core.health()),
     metrics: own(() => core.metrics()),
+    causalToken: own(() => core.causalToken()),
     transaction: own((fn: TransactionFunction<MysqlTransaction, unknown>, options?: TransactionOptions) =>
       transactions.run(fn, options),
     ),

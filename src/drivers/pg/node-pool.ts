@@ -2,7 +2,7 @@ import createDebug from 'debug';
 import pg from 'pg';
 import { sleep, systemClock } from '../../core/clock';
 import type { NodeAddress } from '../../core/node';
-import { type NodePool, NodeRetiredError } from '../../core/node-pool';
+import { type ConnectionUsage, type NodePool, NodeRetiredError } from '../../core/node-pool';
 import type { Done } from '../../core/work';
 import { type ClientClass, destroySocket, trackingOf } from './client-class';
 import { extendConfig } from './options';
@@ -115,6 +115,10 @@ export class PgNodePool implements NodePool<pg.PoolClient> {
   async end(): Promise<void> {
     this.current = undefined;
     await Promise.all([...this.pools.keys()].map((pool) => this.close(pool, END_GRACE_MS)));
+  }
+
+  usage(): ConnectionUsage {
+    return { open: this.totalCount, used: this.totalCount - this.idleCount };
   }
 
   get totalCount(): number {

@@ -98,6 +98,7 @@ export function resolvePgConfig(
     transactions,
     promotion,
     metrics,
+    reads,
     native,
     ...rest
   } = config;
@@ -120,7 +121,7 @@ export function resolvePgConfig(
     nodes,
     shared,
     ...boundedByConnectTimeout(
-      resolvePoolSettings({ failover, monitor, transactions, promotion, metrics }),
+      resolvePoolSettings({ failover, monitor, transactions, promotion, metrics, reads }),
       config,
     ),
     perNode(node) {

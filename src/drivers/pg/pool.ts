@@ -7,6 +7,7 @@ import { type FollowingSessionBase, followingSessionBase } from '../../core/foll
 import type { PoolHealth } from '../../core/health';
 import type { PoolMetrics, PoolMetricsSnapshot } from '../../core/metrics/pool-metrics';
 import { type ResolvedPoolConfig, startPoolCore } from '../../core/pool-core';
+import type { CausalPosition } from '../../core/reads/causal-token';
 import { type Topology, topologyView } from '../../core/topology';
 import type { IdempotencyKeys, TransactionOptions } from '../../core/transaction-options';
 import type { TransactionFunction, TransactionRunner } from '../../core/transaction-runner';
@@ -178,6 +179,18 @@ export class FailoverPgPool extends pg.Pool {
     if (call.exactlyOnce) return this.settle(this.queryOnce(call.config), callback);
     const work = (client: pg.PoolClient, _node: unknown, done: Done<pg.QueryResult>) =>
       sendStatement(client, call.config, done);
+    if (call.replica) {
+      let after: CausalPosition | undefined;
+      try {
+        after = call.replica.after === undefined ? undefined : this.engine.causalPosition(call.replica.after);
+      } catch (error) {
+        return this.settle(Promise.reject(error), callback);
+      }
+      return this.settle(
+        promiseOf((done) => this.engine.sendRead(work, after, done)),
+        callback,
+      );
+    }
     const operation = call.reRunnable ? RE_RUNNABLE : NOT_RE_RUNNABLE;
     if (callback) {
       // Called straight from the driver's callback, as pg.Pool does.
@@ -185,6 +198,14 @@ export class FailoverPgPool extends pg.Pool {
       return undefined;
     }
     return promiseOf((done) => this.engine.send(operation, work, done));
+  }
+
+  /**
+   * A token that covers every write this pool has had acknowledged: give it as `after` to a read (of
+   * this pool or another app instance's) so that the read sees those writes. docs/reads.md.
+   */
+  causalToken(): Promise<string> {
+    return this.whileOpen(() => this.engine.causalToken());
   }
 
   /** An `exactlyOnce` statement: in a transaction with a fresh idempotency key (exactly-once.ts). */

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { ConfigError } from '../../core/errors';
-import { isReRunnable, type QueryFlags, wantsExactlyOnce } from '../../core/query-flags';
+import { type QueryFlags, refusePoolOnlyFlags, takeFlags, wantsExactlyOnce } from '../../core/query-flags';
 import { onlyStartsTransaction } from '../../core/transaction-start';
 
 /** pg's query config, with failover-pool's flags. */
@@ -15,6 +14,8 @@ export interface QueryCall {
   readonly reRunnable: boolean;
   /** Run in a transaction with an idempotency key (the flag, or the pool's `failover.exactlyOnce`). */
   readonly exactlyOnce: boolean;
+  /** `readFrom: 'replica'`: read on a replica, `after` a causal token if given (as given: the engine reads it). */
+  readonly replica?: { readonly after: unknown };
   readonly callback: QueryCallback<pg.QueryResult> | undefined;
 }
 
@@ -57,23 +58,16 @@ export function parseQueryCall(
   if (typeof first !== 'object' || first === null) {
     throw new TypeError('Client was passed a null or undefined query');
   }
-  const { idempotent, readOnly, exactlyOnce: flag, ...config } = first as FailoverQueryConfig;
-  const reRunnable =
-    isReRunnable({ idempotent, readOnly }) ||
-    (typeof config.text === 'string' && onlyStartsTransaction(config.text));
-  const exactlyOnce = wantsExactlyOnce(flag, exactlyOnceByDefault && !reRunnable, config.text);
+  const given = first as FailoverQueryConfig;
+  const { rest, flags } = takeFlags(given, given.text, exactlyOnceByDefault);
+  const config = rest as pg.QueryConfig;
   if (values) config.values = values;
-  return { config, reRunnable, exactlyOnce, callback };
+  return { config, ...flags, callback };
 }
 
-/** `exactlyOnce` belongs to `pool.query`: a checked-out client or a transaction has its own way. */
+/** `exactlyOnce` and `readFrom: 'replica'` belong to `pool.query` (query-flags.ts). */
 export function refuseExactlyOnce(call: QueryCall, where: string): void {
-  if (!call.exactlyOnce) return;
-  throw new ConfigError(
-    'query.exactlyOnce',
-    `it applies to pool.query only, not to ${where}: run the work in pool.transaction(fn, { idempotencyKey }), ` +
-      'which makes the whole transaction exactly once.',
-  );
+  refusePoolOnlyFlags(call, where, 'pool.query');
 }
 
 function isSubmittable(value: unknown): boolean {

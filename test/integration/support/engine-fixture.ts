@@ -1,8 +1,9 @@
 import type { FailoverEvents } from '../../../src/core/events';
 import type { PoolHealth } from '../../../src/core/health';
 import type { PoolMetricsSnapshot } from '../../../src/core/metrics/pool-metrics';
-import type { MetricsOptions } from '../../../src/core/options';
+import type { MetricsOptions, MonitorOptions } from '../../../src/core/options';
 import type { PromotionOptions } from '../../../src/core/promotion/options';
+import type { ReadsOptions } from '../../../src/core/reads/options';
 import type { TransactionOptions, TransactionsOptions } from '../../../src/core/transaction-options';
 import type { harness, TestCluster } from '../../../src/testing';
 
@@ -24,6 +25,7 @@ export interface PoolTopologyView {
     readonly writable?: boolean;
     readonly role?: string;
     readonly excluded?: string;
+    readonly position?: string;
   }[];
 }
 
@@ -48,6 +50,9 @@ export interface AppPool<Raw = unknown> {
   /** The driver's pool itself, for what only that engine has. */
   readonly raw: Raw;
   query(sql: string, values?: unknown[]): Promise<Row[]>;
+  /** A statement with `readFrom: 'replica'` (and `after` a causal token, if given). */
+  read(sql: string, values?: unknown[], options?: { after?: string }): Promise<Row[]>;
+  causalToken(): Promise<string>;
   session(): Promise<AppSession>;
   transaction<T>(fn: (tx: SqlTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   topology(): PoolTopologyView;
@@ -78,6 +83,8 @@ export interface AppPoolOptions {
   transactions?: TransactionsOptions;
   promotion?: PromotionOptions;
   metrics?: MetricsOptions;
+  reads?: ReadsOptions;
+  monitor?: MonitorOptions;
 }
 
 export interface FixtureClusterOptions extends harness.CommonClusterOptions {
@@ -134,6 +141,8 @@ export function commonPoolConfig(cluster: TestCluster, options: AppPoolOptions) 
     ...(options.transactions && { transactions: options.transactions }),
     ...(options.promotion && { promotion: options.promotion }),
     ...(options.metrics && { metrics: options.metrics }),
+    ...(options.reads && { reads: options.reads }),
+    ...(options.monitor && { monitor: options.monitor }),
   };
 }
 

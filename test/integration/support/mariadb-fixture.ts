@@ -43,6 +43,11 @@ export function mariadbAppPool(
   return {
     raw: pool,
     query: async (sql, values) => rowsOf((await pool.query({ sql: questionMarks(sql), timeout }, values))[0]),
+    read: async (sql, values, options) =>
+      rowsOf(
+        (await pool.query({ sql: questionMarks(sql), timeout, readFrom: 'replica', ...options }, values))[0],
+      ),
+    causalToken: () => pool.causalToken(),
     session: async () => session(await pool.getConnection()),
     transaction: (fn, options) =>
       pool.transaction(

@@ -38,6 +38,9 @@ export function pgAppPool(pool: FailoverPgPool): AppPool<FailoverPgPool> {
   return {
     raw: pool,
     query: async (sql, values) => (await pool.query(sql, values)).rows,
+    read: async (sql, values, options) =>
+      (await pool.query({ text: sql, values, readFrom: 'replica', ...options })).rows,
+    causalToken: () => pool.causalToken(),
     session: async () => session(await pool.connect()),
     transaction: (fn, options) =>
       pool.transaction(

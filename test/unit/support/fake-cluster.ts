@@ -271,6 +271,10 @@ export class FakeNodePool implements NodePool<FakeConnection> {
     return this.open;
   }
 
+  usage(): { open: number; used: number } {
+    return { open: this.open.size, used: 0 };
+  }
+
   retire(): void {
     this.retired++;
     for (const connection of this.open) closeConnection(connection);

@@ -1,0 +1,136 @@
+import type { ComparePositions } from '../../dialects/positions';
+import { PrimaryTrail } from '../promotion/primary-trail';
+import type { TopologySnapshot } from '../topology';
+
+/**
+ * Writes the old primary had committed that the new one does not hold: possible after a failover
+ * with asynchronous replication (or a synchronous one that fell back to asynchronous). The shop
+ * reconciles its orders of that window instead of losing them silently.
+ */
+export interface WritesLostEvent {
+  /** The primary that had the writes. */
+  readonly from: string;
+  /** The new primary, which lacks them. */
+  readonly to: string;
+  /** The newest position the old primary was known at: its last probe, or a causal token this pool handed out. */
+  readonly lastKnownPosition: string;
+  /** The new primary's position at its last probe as a replica (where its history left the old one's), when seen. */
+  readonly newPrimaryPosition?: string;
+  /** The missing writes were committed after this moment (to within one probe interval)... */
+  readonly since: Date;
+  /** ...and up to at least this one (later ones, unseen by this pool, may be missing too). */
+  readonly until: Date;
+  /** `until - since`, in milliseconds. */
+  readonly windowMs: number;
+  /** True when only a causal token this pool handed out showed the writes (the probes had not). */
+  readonly fromToken: boolean;
+}
+
+/** A position a node reported, and when it was read (at the latest). */
+interface Seen {
+  readonly position: string;
+  readonly at: number;
+}
+
+/** The primary as last probed: `at` its answer, `startedAt` the probe's start. */
+interface OldPrimary extends Seen {
+  readonly name: string;
+  readonly startedAt: number;
+}
+
+/**
+ * A change of primary to check: the event to emit if the new primary lacks the old one's last known
+ * position, and what the probes alone say (`unknown` when the new primary's last probe as a
+ * replica started before the old primary's last answer, or there was none).
+ */
+export interface LossCheck {
+  readonly event: WritesLostEvent;
+  readonly byProbes: 'lost' | 'kept' | 'unknown';
+}
+
+/** How long the old primary's positions are kept: the window a lost range can be dated within. */
+const TRAIL_KEEP_MS = 10 * 60_000;
+
+/**
+ * Watches every snapshot for a change of primary, and dates what the old primary was known to hold
+ * (its positions in the monitor's probes, and the causal tokens this pool handed out) against what
+ * the new primary held when it was last seen as a replica. The engine then asks the new primary
+ * itself whether it holds the old one's last known position (NodeOperations.holds), which is exact;
+ * where the server cannot tell (a PostgreSQL primary restarted since its promotion), the probes'
+ * verdict stands if they have one: the new primary's last probe as a replica must have started after
+ * the old primary's last answer, as after a crash, when the pool probes every node every
+ * `monitor.fastIntervalMs` until the new primary appears.
+ */
+export class WritesLostDetector {
+  private readonly trail = new PrimaryTrail(TRAIL_KEEP_MS);
+  private readonly asReplica = new Map<string, Seen>();
+  private primary: OldPrimary | undefined;
+  private token: (Seen & { readonly primary: string }) | undefined;
+
+  constructor(
+    private readonly compare: ComparePositions,
+    /** Turns the monitor's clock into wall-clock time for the event. */
+    private readonly wallClock: (monotonicMs: number) => Date,
+    private readonly debug: (message: string) => void = () => undefined,
+  ) {}
+
+  /** A causal token was handed out: what `primary` held at `position` at `at` (monitor clock). */
+  tokenIssued(primary: string, position: string, at: number): void {
+    const known = this.token?.primary === primary ? this.token.position : undefined;
+    if (known === undefined || (this.compare(position, known) ?? 0) > 0) {
+      this.token = { primary, position, at };
+    }
+  }
+
+  /** Every snapshot; returns what to check when this one shows a new primary. */
+  update(snapshot: TopologySnapshot): LossCheck | undefined {
+    for (const node of snapshot.nodes) {
+      const { position, answeredAt } = node;
+      if (node.role !== 'replica' || !node.healthy || position === undefined || answeredAt === undefined)
+        continue;
+      // Read after the probe started: dated at its start, the replica held at least this from then on.
+      this.asReplica.set(node.name, { position, at: answeredAt - (node.probeMs ?? 0) });
+    }
+    const next = snapshot.primary;
+    if (!next || next.position === undefined || next.answeredAt === undefined) return undefined;
+    const previous = this.primary;
+    // The check reads the old primary's trail: before the new one starts its own.
+    const check = previous && previous.name !== next.name ? this.check(previous, next.name) : undefined;
+    // A primary's position is dated at the probe's answer (the writes it holds were made before
+    // then) and, in the trail, at its start (writes the probe may have missed began after it):
+    // both widen the window a lost range is reported in, never narrow it.
+    const startedAt = next.answeredAt - (next.probeMs ?? 0);
+    this.primary = { name: next.name, position: next.position, at: next.answeredAt, startedAt };
+    this.trail.record(next.name, next.position, startedAt);
+    return check;
+  }
+
+  private check(old: OldPrimary, next: string): LossCheck {
+    const forked = this.asReplica.get(next);
+    let known = { position: old.position, at: old.at, fromToken: false };
+    const token = this.token?.primary === old.name ? this.token : undefined;
+    if (token && (this.compare(token.position, known.position) ?? 0) > 0) {
+      known = { position: token.position, at: Math.max(token.at, old.at), fromToken: true };
+    }
+    const order = forked && this.compare(forked.position, known.position);
+    const fresh = forked !== undefined && forked.at >= old.at;
+    const byProbes = !fresh || order === undefined ? 'unknown' : order < 0 ? 'lost' : 'kept';
+    if (byProbes === 'unknown') this.debug(`no fresh replica position of ${next} to judge lost writes by`);
+    // The last moment the old primary was at a position the new one holds: the lost writes came
+    // after it. Without the new one's position, the whole trail (a wider window, never a narrower).
+    const behind = this.trail.behind(old.name, forked?.position ?? '', this.compare);
+    const sinceAt = old.startedAt - (behind?.behindMs ?? 0);
+    const event: WritesLostEvent = {
+      from: old.name,
+      to: next,
+      lastKnownPosition: known.position,
+      ...(forked && { newPrimaryPosition: forked.position }),
+      since: this.wallClock(sinceAt),
+      until: this.wallClock(known.at),
+      windowMs: Math.round(known.at - sinceAt),
+      fromToken:
+        known.fromToken && forked !== undefined && (this.compare(forked.position, old.position) ?? 0) >= 0,
+    };
+    return { event, byProbes };
+  }
+}

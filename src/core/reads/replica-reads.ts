@@ -1,0 +1,118 @@
+import type { RunSql } from '../dialect';
+import { NoReplicaError } from '../errors';
+import type { NodeView } from '../node';
+import type { NodeOperations } from '../node-operations';
+import type { NodePool } from '../node-pool';
+import { decide, type FailureKind } from '../retry';
+import type { TopologySnapshot } from '../topology';
+import type { Done, Work } from '../work';
+import type { CausalPosition } from './causal-token';
+import { eligibleReplicas, ReplicaTurns } from './eligible-replicas';
+import type { ResolvedReadsOptions } from './options';
+
+/** What the replica reads need of the engine. */
+export interface ReplicaReadsHost<Connection> {
+  snapshot(): TopologySnapshot;
+  poolFor(node: NodeView): NodePool<Connection>;
+  classify(error: unknown, connection: Connection): FailureKind;
+  /** A query failed on `node`: the monitor probes it at once. */
+  reportFailure(node: string, error: unknown): void;
+  sqlOn(connection: Connection): RunSql;
+  readonly operations: NodeOperations;
+  /** Runs a read on the primary, under the usual re-run rules. */
+  onPrimary<T>(work: Work<Connection, T>, done: Done<T>): void;
+}
+
+const READ = { reRunnable: true };
+
+/** Why a replica read went to the primary (or failed with NoReplicaError). */
+export type ReadFallbackReason = 'no-replica' | 'replicas-failed' | 'causal-wait';
+
+/**
+ * Reads marked `readFrom: 'replica'`: each goes to the next eligible replica in turn
+ * (eligible-replicas.ts). A read is safe to run again, so one that fails on a replica for any reason
+ * but its own (the connection died, the node is down) runs on the next replica, and on the primary
+ * once none is left (`reads.fallback: 'primary'`). A read `after` a causal token first waits on
+ * its replica, up to `reads.causalWaitMs`, for the replica to apply the token's position; if it
+ * does not, the primary reads it.
+ */
+export class ReplicaReads<Connection> {
+  private readonly turns = new ReplicaTurns();
+  /** Reads that went to the primary, by reason: `pool.metrics()` and the tests see them. */
+  readonly fallbacks: Record<ReadFallbackReason, number> = {
+    'no-replica': 0,
+    'replicas-failed': 0,
+    'causal-wait': 0,
+  };
+
+  constructor(
+    private readonly host: ReplicaReadsHost<Connection>,
+    private readonly options: ResolvedReadsOptions,
+  ) {}
+
+  send<T>(work: Work<Connection, T>, after: CausalPosition | undefined, done: Done<T>): void {
+    const failedOn = new Set<string>();
+    const next = (lastError?: unknown) => {
+      const candidates = eligibleReplicas(this.host.snapshot(), this.options.maxLagMs);
+      const replica = this.turns.next(candidates, failedOn);
+      if (!replica)
+        return this.fallback(failedOn.size > 0 ? 'replicas-failed' : 'no-replica', work, done, lastError);
+      const pool = this.host.poolFor(replica);
+      const failed = (connection: Connection | undefined, error: unknown) => {
+        if (connection !== undefined) pool.release(connection, true, error);
+        failedOn.add(replica.name);
+        this.host.reportFailure(replica.name, error);
+        next(error);
+      };
+      pool.acquire((error, connection) => {
+        if (error || connection === undefined) return failed(undefined, error);
+        const read = () =>
+          work(connection, replica, (readError, result) => {
+            if (readError === undefined || readError === null || readError === false) {
+              pool.release(connection, false);
+              return done(undefined, result);
+            }
+            // The statement's own error (syntax, a write on a read-only replica...) is the caller's,
+            // and so is the app's own timeout (its deadline has passed): as on the primary.
+            if (decide(this.host.classify(readError, connection), READ).action !== 'retry') {
+              pool.release(connection, true, readError);
+              return done(readError);
+            }
+            failed(connection, readError);
+          });
+        if (!after) return read();
+        this.host.operations
+          .waitForPosition(this.host.sqlOn(connection), after.position, this.options.causalWaitMs)
+          .then(
+            (reached) => {
+              if (reached) return read();
+              pool.release(connection, false);
+              this.fallback('causal-wait', work, done, undefined);
+            },
+            (waitError: unknown) => failed(connection, waitError),
+          );
+      });
+    };
+    next();
+  }
+
+  private fallback<T>(
+    reason: ReadFallbackReason,
+    work: Work<Connection, T>,
+    done: Done<T>,
+    cause: unknown,
+  ): void {
+    // A primary always holds what a causal token names: the wait ran out, so the primary reads it.
+    if (this.options.fallback === 'error' && reason !== 'causal-wait') {
+      const why =
+        reason === 'no-replica'
+          ? `no replica answers within reads.maxLagMs (${this.options.maxLagMs} ms)`
+          : 'the read failed on every eligible replica';
+      const message = `No replica to read from: ${why}. Set reads.fallback: 'primary' to read from the primary then.`;
+      done(new NoReplicaError(message, { cause }));
+      return;
+    }
+    this.fallbacks[reason]++;
+    this.host.onPrimary(work, done);
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/errors';
+import { decodeCausalToken, encodeCausalToken } from '../../src/core/reads/causal-token';
+import { eligibleReplicas, ReplicaTurns } from '../../src/core/reads/eligible-replicas';
+import { resolveReadsOptions } from '../../src/core/reads/options';
+import type { TopologySnapshot } from '../../src/core/topology';
+import { nodeView } from './support/node-view';
+
+const snapshot = (nodes: TopologySnapshot['nodes']): TopologySnapshot =>
+  ({ version: 1, primary: nodes.find((n) => n.role === 'primary') ?? null, nodes }) as TopologySnapshot;
+
+describe('replica reads: which replicas may read', () => {
+  const primary = nodeView('db1', { role: 'primary', writable: true });
+  const fit = nodeView('db2', { lagMs: 120, replication: { receiving: true } });
+
+  it('takes healthy, streaming replicas within the bound, never the primary', () => {
+    const names = (nodes: TopologySnapshot['nodes'], bound = 500) =>
+      eligibleReplicas(snapshot([primary, ...nodes]), bound).map((n) => n.name);
+    expect(names([fit])).toEqual(['db2']);
+    expect(names([fit], 100)).toEqual([]);
+    expect(names([{ ...fit, healthy: false }])).toEqual([]);
+    expect(names([{ ...fit, suspect: true }])).toEqual([]);
+    expect(names([{ ...fit, excluded: 'cluster-mismatch' }])).toEqual([]);
+    expect(names([{ ...fit, replication: { receiving: false } }])).toEqual([]);
+    // Staleness unknown (the account may not read the replica status): no reads, the bound cannot be kept.
+    expect(names([nodeView('db3')])).toEqual([]);
+  });
+
+  it('spreads reads in turn, skipping the replicas a read failed on', () => {
+    const nodes = ['db2', 'db3', 'db4'].map((name) => nodeView(name, { lagMs: 0 }));
+    const turns = new ReplicaTurns();
+    const picks = Array.from({ length: 6 }, () => turns.next(nodes, new Set())?.name);
+    expect(picks).toEqual(['db2', 'db3', 'db4', 'db2', 'db3', 'db4']);
+    expect(turns.next(nodes, new Set(['db2']))?.name).toBe('db3');
+    expect(turns.next(nodes, new Set(['db2', 'db3', 'db4']))).toBeUndefined();
+    // A replica leaving does not send two reads in a row to the same one.
+    expect(
+      turns.next(
+        [nodes[0], nodes[2]].filter((n) => n !== undefined),
+        new Set(),
+      )?.name,
+    ).toBe('db4');
+  });
+});
+
+describe('replica reads: causal tokens', () => {
+  it('round-trip as a cookie-safe string', () => {
+    const token = encodeCausalToken({ engine: 'mysql', position: '0-1-42,1-2-7', generation: 3 });
+    expect(token).toMatch(/^fp1\.[A-Za-z0-9_-]+$/);
+    expect(decodeCausalToken(token, 'mysql')).toEqual({
+      engine: 'mysql',
+      position: '0-1-42,1-2-7',
+      generation: 3,
+    });
+  });
+
+  it('refuse what is not a token, a damaged one, and one from the other engine, naming the option', () => {
+    const pg = encodeCausalToken({ engine: 'postgres', position: '0/3000148', generation: 2 });
+    for (const bad of [undefined, 42, 'abc', 'fp1.%%%', `${pg.slice(0, 10)}`]) {
+      expect(() => decodeCausalToken(bad, 'postgres')).toThrow(ConfigError);
+    }
+    expect(() => decodeCausalToken(pg, 'mysql')).toThrow(
+      /token is from a postgres pool, and this pool is mysql/,
+    );
+  });
+});
+
+describe('replica reads: options', () => {
+  it('have defaults, and refuse what makes no sense with the option named', () => {
+    expect(resolveReadsOptions(undefined)).toEqual({
+      maxLagMs: 1_000,
+      causalWaitMs: 1_000,
+      fallback: 'primary',
+    });
+    expect(() => resolveReadsOptions({ maxLagMs: -1 })).toThrow(/reads.maxLagMs/);
+    expect(() => resolveReadsOptions({ fallback: 'replica' })).toThrow(/reads.fallback/);
+    expect(() => resolveReadsOptions({ maxlag: 5 })).toThrow(/reads/);
+  });
+});
