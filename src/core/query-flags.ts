@@ -125,9 +125,10 @@ export function takeFlags<T extends QueryFlags>(
   given: T,
   sql: unknown,
   exactlyOnceByDefault: boolean,
+  readFromByDefault: 'primary' | 'replica' = 'primary',
 ): { rest: Omit<T, keyof QueryFlags>; flags: StatementFlags } {
   const { idempotent, readOnly, exactlyOnce: flag, readFrom, after, ...rest } = given;
-  const replica = replicaReadOf({ readFrom, after, exactlyOnce: flag });
+  const replica = replicaReadOf({ readFrom: readFrom ?? readFromByDefault, after, exactlyOnce: flag });
   const text = typeof sql === 'string' ? sql : undefined;
   const reRunnable =
     isReRunnable({ idempotent, readOnly }) ||

@@ -77,3 +77,29 @@ describe('replica reads: options', () => {
     expect(() => resolveReadsOptions({ maxlag: 5 })).toThrow(/reads/);
   });
 });
+
+describe("replica reads: the flags on pg's query", () => {
+  it('readFrom and after are taken out of the config; a reader reads from replicas by default', async () => {
+    const { parseQueryCall, refuseExactlyOnce } = await import('../../src/drivers/pg/query-args');
+    const call = parseQueryCall({ text: 'SELECT 1', readFrom: 'replica', after: 'fp1.x' });
+    expect(call).toMatchObject({
+      config: { text: 'SELECT 1' },
+      reRunnable: true,
+      replica: { after: 'fp1.x' },
+    });
+    expect(call.config).not.toHaveProperty('readFrom');
+    expect(parseQueryCall('SELECT 1').replica).toBeUndefined();
+    expect(parseQueryCall('SELECT 1', undefined, undefined, false, 'replica').replica).toEqual({
+      after: undefined,
+    });
+    expect(
+      parseQueryCall({ text: 'SELECT 1', readFrom: 'primary' }, undefined, undefined, false, 'replica')
+        .replica,
+    ).toBeUndefined();
+    expect(() => parseQueryCall({ text: 'SELECT 1', readFrom: 'any' as never })).toThrow(/query.readFrom/);
+    expect(() => parseQueryCall({ text: 'INSERT ...', readFrom: 'replica', exactlyOnce: true })).toThrow(
+      /replica takes no writes/,
+    );
+    expect(() => refuseExactlyOnce(call, 'a checked-out client')).toThrow(/query.readFrom/);
+  });
+});

@@ -10,6 +10,7 @@ export { createPgModule, type PgModule } from './module';
 export type { PgPoolConfig } from './options';
 export type { PgPoolEvents } from './pool';
 export { FailoverPgPool } from './pool';
+export { FailoverPgReader } from './reader';
 export type { FailoverQueryArrayConfig, FailoverQueryConfig } from './query-args';
 export type { PgTransaction } from './transaction';
 

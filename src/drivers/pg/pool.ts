@@ -27,12 +27,15 @@ import {
   type QueryCallback,
   settleCallback,
 } from './query-args';
+import { FailoverPgReader } from './reader';
 import { sendStatement } from './statement';
 import { type PgTransaction, pgTransactionHandle } from './transaction';
 
 const debug = createDebug('failover-pool:pg');
 
 type Counter = 'totalCount' | 'idleCount' | 'waitingCount' | 'expiredCount';
+/** The query behind `query` and the reader's: a symbol keeps it out of the public API. */
+const runQuery = Symbol('failover-pool query');
 /** The method behind the counters: a symbol keeps it out of the public API. */
 const sumCounter = Symbol('failover-pool counter');
 
@@ -105,6 +108,7 @@ export class FailoverPgPool extends pg.Pool {
   private readonly maxAttempts: number;
   /** `failover.exactlyOnce`: data-changing statements of pool.query are exactly once by default. */
   private readonly exactlyOnceByDefault: boolean;
+  private readerPool: FailoverPgReader | undefined;
 
   constructor(config: PgPoolConfig) {
     const resolved: ResolvedPoolConfig<pg.PoolConfig> = resolvePgConfig(config);
@@ -164,9 +168,29 @@ export class FailoverPgPool extends pg.Pool {
     callback: (err: Error, result: pg.QueryResult<R>) => void,
   ): void;
   override query(first?: unknown, second?: unknown, third?: unknown): Promise<pg.QueryResult> | undefined {
+    return this[runQuery](first, second, third, 'primary');
+  }
+
+  /**
+   * A pg.Pool whose statements read from replicas, on this pool's nodes and connections: for the
+   * ORMs' own replica features (Drizzle `withReplicas`, Prisma's read-replicas extension). Its
+   * `connect()` gives a client with no session of its own. docs/reads.md.
+   */
+  reader(): FailoverPgReader {
+    this.readerPool ??= new FailoverPgReader(this, (a, b, c) => this[runQuery](a, b, c, 'replica'));
+    return this.readerPool;
+  }
+
+  /** `query`, with statements going by default to the primary, or to replicas (a reader's). */
+  [runQuery](
+    first: unknown,
+    second: unknown,
+    third: unknown,
+    readFrom: 'primary' | 'replica',
+  ): Promise<pg.QueryResult> | undefined {
     let call: QueryCall;
     try {
-      call = parseQueryCall(first, second, third, this.exactlyOnceByDefault);
+      call = parseQueryCall(first, second, third, this.exactlyOnceByDefault, readFrom);
     } catch (error) {
       // As pg.Pool: a bad call is an error for the callback (even one given first) or the promise.
       const callback = [third, second, first].find((a) => typeof a === 'function') as

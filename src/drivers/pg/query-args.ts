@@ -29,6 +29,8 @@ export function parseQueryCall(
   second?: unknown,
   third?: unknown,
   exactlyOnceByDefault = false,
+  /** `'replica'` for a reader's statements (`pool.reader()`). */
+  readFromByDefault: 'primary' | 'replica' = 'primary',
 ): QueryCall {
   let values = second;
   let callback: QueryCall['callback'];
@@ -51,6 +53,9 @@ export function parseQueryCall(
   }
   if (typeof first === 'string') {
     const config = values ? { text: first, values } : { text: first };
+    if (readFromByDefault === 'replica') {
+      return { config, reRunnable: true, exactlyOnce: false, replica: { after: undefined }, callback };
+    }
     const reRunnable = onlyStartsTransaction(first);
     const exactlyOnce = !reRunnable && wantsExactlyOnce(undefined, exactlyOnceByDefault, first);
     return { config, reRunnable, exactlyOnce, callback };
@@ -59,7 +64,7 @@ export function parseQueryCall(
     throw new TypeError('Client was passed a null or undefined query');
   }
   const given = first as FailoverQueryConfig;
-  const { rest, flags } = takeFlags(given, given.text, exactlyOnceByDefault);
+  const { rest, flags } = takeFlags(given, given.text, exactlyOnceByDefault, readFromByDefault);
   const config = rest as pg.QueryConfig;
   if (values) config.values = values;
   return { config, ...flags, callback };
