@@ -1,14 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { bigint, pgTable, withReplicas } from 'drizzle-orm/pg-core';
 import { Kysely, sql as ksql, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPgPool } from '../../src/drivers/pg';
 import { startPgCluster } from '../../src/testing';
-import { address, withWritesTable } from './support/engine-fixture';
+import { withWritesTable } from './support/engine-fixture';
+import { clusterPorts, replicasMeasured } from './support/replica-nodes';
 import { endedAfterEach } from './support/resources';
-import { eventually } from './support/wait';
 
 /**
  * `pool.reader()` (docs/reads.md) on a real PostgreSQL cluster: a pg.Pool whose statements read from
@@ -23,13 +23,8 @@ describe('pool.reader() on PostgreSQL', () => {
     const cluster = started.cluster(await withWritesTable(startPgCluster(), true));
     const pool = createPgPool({ ...cluster.connectionOptions });
     started.ends(() => pool.end());
-    await eventually(
-      'both replicas measured',
-      () => pool.health().nodes.filter((n) => n.role === 'replica' && n.lagMs !== undefined).length === 2,
-      20_000,
-    );
-    const portOf = (name: string) => Number(address(cluster, name).split(':')[1]);
-    return { cluster, pool, primaryPort: portOf('node1'), replicaPorts: [portOf('node2'), portOf('node3')] };
+    await replicasMeasured(pool);
+    return { cluster, pool, ...clusterPorts(cluster) };
   }
 
   it('is a pg.Pool whose statements read from the replicas, on the pool’s own connections', async () => {
@@ -56,7 +51,9 @@ describe('pool.reader() on PostgreSQL', () => {
 
   it("Drizzle's withReplicas: selects on the replicas, writes and transactions on the primary", async () => {
     const { cluster, pool, replicaPorts } = await setUp();
-    const db = withReplicas(drizzle(pool), [drizzle(pool.reader())]);
+    const primary: NodePgDatabase = drizzle(pool);
+    const replica: NodePgDatabase = drizzle(pool.reader());
+    const db = withReplicas(primary, [replica]);
     await db.insert(writes).values({ id: 1 });
     await db.transaction(async (tx) => {
       await tx.insert(writes).values({ id: 2 });

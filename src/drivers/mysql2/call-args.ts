@@ -30,6 +30,8 @@ export function parseStatementCall(
   kind: 'query' | 'execute',
   args: readonly unknown[],
   exactlyOnceByDefault = false,
+  /** `'replica'` for a reader's statements (`pool.reader()`). */
+  readFromByDefault: 'primary' | 'replica' = 'primary',
 ): StatementCall {
   let [first, values, callback] = args;
   if (typeof values === 'function') {
@@ -42,6 +44,17 @@ export function parseStatementCall(
   if (typeof first === 'string') {
     const options: mysql.QueryOptions = { sql: first };
     if (values !== undefined) options.values = values as mysql.QueryValues;
+    if (readFromByDefault === 'replica') {
+      const replica = { after: undefined };
+      return {
+        kind,
+        options,
+        reRunnable: true,
+        exactlyOnce: false,
+        replica,
+        callback: callback as ResultCallback,
+      };
+    }
     const reRunnable = onlyStartsTransaction(first);
     const exactlyOnce = !reRunnable && wantsExactlyOnce(undefined, exactlyOnceByDefault, first);
     return { kind, options, reRunnable, exactlyOnce, callback: callback as ResultCallback | undefined };
@@ -50,7 +63,7 @@ export function parseStatementCall(
     throw new TypeError(`${kind}() needs the SQL text, or an options object with \`sql\``);
   }
   const given = first as FailoverQueryOptions;
-  const { rest, flags } = takeFlags(given, given.sql, exactlyOnceByDefault);
+  const { rest, flags } = takeFlags(given, given.sql, exactlyOnceByDefault, readFromByDefault);
   const options = rest as mysql.QueryOptions;
   if (values !== undefined && (kind === 'query' || options.values === undefined)) {
     options.values = values as mysql.QueryValues;

@@ -23,6 +23,7 @@ import type { MysqlPoolEventSink } from './node-pool';
 import { hideSecrets, type MysqlPoolConfig, resolveMysqlConfig } from './options';
 import { facadeOf, type PinContext, pinConnection } from './pinned-connection';
 import { createPromisePool, type FailoverMysqlPromisePool } from './promise-pool';
+import { createMysqlReader, type FailoverMysqlReader } from './reader';
 import { sendCall } from './send-call';
 import { type StatementOutcome, sendStatement } from './statement';
 import { type MysqlTransaction, mysqlTransactionHandle } from './transaction';
@@ -86,6 +87,7 @@ export class FailoverMysqlPool extends EventEmitter {
   private readonly transactions: TransactionRunner<mysql.PoolConnection, MysqlTransaction>;
   /** mysql2's `multipleStatements`: a statement's text may then hold several. */
   private readonly multipleStatements: boolean;
+  private readerPool: FailoverMysqlReader | undefined;
   private readonly maxAttempts: number;
   /** `namedPlaceholders` as the node pools were made with it. */
   private readonly namedPlaceholders: boolean | undefined;
@@ -230,6 +232,15 @@ export class FailoverMysqlPool extends EventEmitter {
   format(sql: string, values?: mysql.SqlValue | mysql.SqlValue[]): string {
     const { stringifyObjects, timezone } = this.config.connectionConfig;
     return mysql.format(sql, values, stringifyObjects, timezone);
+  }
+
+  /**
+   * A pool whose statements read from replicas, on this pool's nodes and connections: for the ORMs'
+   * own replica features (Drizzle `withReplicas`, a second Kysely). docs/reads.md.
+   */
+  reader(): FailoverMysqlReader {
+    this.readerPool ??= createMysqlReader(this);
+    return this.readerPool;
   }
 
   /** mysql2's PromisePool around this pool (a new one per call, as mysql2 does). */

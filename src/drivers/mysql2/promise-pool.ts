@@ -10,6 +10,7 @@ import type { TransactionFunction, TransactionRunner } from '../../core/transact
 import { type FailoverQueryOptions, parseStatementCall } from './call-args';
 import type { FailoverMysqlPool, MysqlPoolEvents } from './pool';
 import { promisePoolClass } from './promise-classes';
+import type { FailoverMysqlPromiseReader } from './reader';
 import { sendCall } from './send-call';
 import type { MysqlTransaction } from './transaction';
 
@@ -32,6 +33,8 @@ export interface FailoverMysqlPromisePool extends PromisePool {
   metrics(): PoolMetricsSnapshot;
   /** A token covering every write acknowledged so far, for a read's `after`. docs/reads.md */
   causalToken(): Promise<string>;
+  /** A pool whose statements read from replicas (mysql2/promise's API), for the ORMs' replica features. docs/reads.md */
+  reader(): FailoverMysqlPromiseReader;
   /**
    * Runs `fn` in a transaction on the current primary, and runs it again whole where that is safe
    * (failure before COMMIT, deadlock, lock wait timeout); with `idempotencyKey`, exactly once even
@@ -66,6 +69,7 @@ export function createPromisePool(
     health: own(() => core.health()),
     metrics: own(() => core.metrics()),
     causalToken: own(() => core.causalToken()),
+    reader: own(() => core.reader().promise()),
     transaction: own((fn: TransactionFunction<MysqlTransaction, unknown>, options?: TransactionOptions) =>
       transactions.run(fn, options),
     ),
@@ -106,10 +110,11 @@ function callbackTolerant(
  * Results, errors and their stacks are mysql2's: `[rows, fields]`, and with `trace` (on by default)
  * the caller's stack on the error, captured at the call.
  */
-function promiseStatement(
+export function promiseStatement(
   core: FailoverMysqlPool,
   kind: 'query' | 'execute',
   PromiseClass: PromiseConstructor,
+  readFrom: 'primary' | 'replica' = 'primary',
 ) {
   const method = (sql: unknown, values?: unknown): Promise<[unknown, unknown]> => {
     const stack = core.config.connectionConfig.trace ? captureStack(method) : undefined;
@@ -119,6 +124,7 @@ function promiseStatement(
       kind,
       values === undefined ? [sql] : [sql, values],
       core.exactlyOnceByDefault,
+      readFrom,
     );
     return new PromiseClass((resolve, reject) => {
       core[sendCall](call, (error, outcome) => {

@@ -10,8 +10,8 @@ export { createPgModule, type PgModule } from './module';
 export type { PgPoolConfig } from './options';
 export type { PgPoolEvents } from './pool';
 export { FailoverPgPool } from './pool';
-export { FailoverPgReader } from './reader';
 export type { FailoverQueryArrayConfig, FailoverQueryConfig } from './query-args';
+export { FailoverPgReader } from './reader';
 export type { PgTransaction } from './transaction';
 
 /** `new pg.Pool(config)` becomes `createPgPool(config)`, with every node of the cluster in `hosts`. */

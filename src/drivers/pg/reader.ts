@@ -35,12 +35,12 @@ export class FailoverPgReader extends pg.Pool {
   ) {
     // No option: pg.Pool's constructor opens nothing, and every method that would is replaced.
     super({});
+    // pg.Pool's `query` with all its overloads, sent to the replicas.
+    const query = (first: unknown, second?: unknown, third?: unknown) => this.read(first, second, third);
+    Object.defineProperty(this, 'query', { value: query, writable: true, configurable: true });
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: pg.Pool's query overloads, taken whole.
-  override query(...args: any[]): any {
-    return this.read(args[0], args[1], args[2]);
-  }
+  declare query: pg.Pool['query'];
 
   override connect(): Promise<pg.PoolClient>;
   override connect(
@@ -76,7 +76,6 @@ export class FailoverPgReader extends pg.Pool {
     return this.source;
   }
 }
-
 
 for (const counter of ['totalCount', 'idleCount', 'waitingCount'] as const) {
   Object.defineProperty(FailoverPgReader.prototype, counter, {
