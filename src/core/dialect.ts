@@ -62,4 +62,10 @@ export interface Dialect {
    * same, < 0 less, undefined when neither holds all of the other (diverged histories).
    */
   comparePositions(a: string, b: string): number | undefined;
+  /**
+   * Whether a primary whose probe read `lineage` (NodeProbe.lineage) holds every transaction up to
+   * `position`, a position another node reported (a lost primary's last one); undefined when the
+   * lineage cannot tell.
+   */
+  holdsPosition(lineage: string, position: string): boolean | undefined;
 }

@@ -15,7 +15,7 @@ import {
 import type { EmitFailoverEvent } from './events';
 import { healthOf, type PoolHealth } from './health';
 import { HungNodes } from './hung-nodes';
-import { type LossCheck, WritesLostDetector } from './loss/writes-lost';
+import { WritesLostDetector } from './loss/writes-lost';
 import { Monitor } from './monitor';
 import type { NodeAddress, NodeView } from './node';
 import { type ConnectionUsage, type NodePool, NodeRetiredError, SessionNotWritableError } from './node-pool';
@@ -135,6 +135,7 @@ export class FailoverEngine<Connection> {
     this.promoter = promotion && new Promoter(nodes, driver, promotion, clock, this.emit);
     this.lostWrites = new WritesLostDetector(
       driver.dialect.comparePositions,
+      driver.dialect.holdsPosition,
       (at) => new Date(Date.now() - (clock.now() - at)),
       (message) => debug(message),
     );
@@ -251,27 +252,6 @@ export class FailoverEngine<Connection> {
   /** Reads a token given as a statement's `after` (ConfigError when it is not one of this engine's). */
   causalPosition(token: unknown): CausalPosition {
     return decodeCausalToken(token, this.driver.dialect.name);
-  }
-
-  /**
-   * A new primary: asks it whether it holds the old primary's last known position (one statement,
-   * exact), and emits `writesLost` if not. Where the server cannot tell, the probes' verdict
-   * stands (loss/writes-lost.ts).
-   */
-  private async confirmLoss({ event, byProbes }: LossCheck): Promise<void> {
-    let held: boolean | undefined;
-    try {
-      held = await this.run(READ, (connection, node) =>
-        node.name === event.to
-          ? this.driver.dialect.operations.holds(this.sqlOn(connection), event.lastKnownPosition)
-          : Promise.resolve(undefined),
-      );
-    } catch (error) {
-      debug('could not ask %s whether writes were lost: %s', event.to, error);
-    }
-    if (held === true || (held === undefined && byProbes !== 'lost') || this.ended) return;
-    debug('writes lost: %s had %s, %s does not', event.from, event.lastKnownPosition, event.to);
-    this.emit('writesLost', event);
   }
 
   /** The library's own statements on one of the pool's connections. */
@@ -807,8 +787,11 @@ export class FailoverEngine<Connection> {
     } else this.noPrimarySince ??= this.clock.now();
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
-    const lossCheck = this.lostWrites.update(snapshot);
-    if (lossCheck && !this.ended) void this.confirmLoss(lossCheck);
+    const lost = this.lostWrites.update(snapshot);
+    if (lost && !this.ended) {
+      debug('writes lost: %s had %s, %s does not', lost.from, lost.lastKnownPosition, lost.to);
+      this.emit('writesLost', lost);
+    }
     if (!this.ended) this.hung.update(snapshot);
     if (!this.ended) this.promoter?.update(snapshot, this.lastPrimary ?? null);
   }

@@ -57,15 +57,6 @@ export interface NodeOperations {
    * has received nothing. A promotion first waits until the candidates have applied it.
    */
   receivedPosition(run: RunSql): Promise<string | undefined>;
-  /**
-   * Whether this node holds every transaction up to `position`, a position another node of the
-   * cluster reported (a lost primary's last one): asked of a new primary to tell whether writes
-   * were lost. PostgreSQL: the WAL a promoted standby had replayed when it was promoted
-   * (`pg_last_wal_replay_lsn()` stays there until a restart; undefined after one, or on a node that
-   * never was a standby). MariaDB: the last GTID of each server in its binary log and replication
-   * state. MySQL: `GTID_SUBSET` of its executed set.
-   */
-  holds(run: RunSql, position: string): Promise<boolean | undefined>;
   /** Waits until this node has applied `position` (from `currentPosition`); false when `timeoutMs` ran out. */
   waitForPosition(run: RunSql, position: string, timeoutMs: number): Promise<boolean>;
   /** Whether and how this primary waits for replicas before acknowledging a commit. */

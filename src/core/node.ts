@@ -31,6 +31,13 @@ export interface NodeProbe {
    * an upper bound) or the applier's lag (MySQL/MariaDB `Seconds_Behind_Source`, whole seconds).
    */
   readonly lagMs?: number;
+  /**
+   * For a primary: what it holds of the cluster's history, as the dialect reads it, to tell whether
+   * it holds a position another node reported (Dialect.holdsPosition): PostgreSQL the WAL it had
+   * replayed when it was promoted (until a restart); MariaDB its gtid_binlog_state and
+   * gtid_slave_pos; MySQL gtid_executed.
+   */
+  readonly lineage?: string;
   readonly serverVersion?: string;
 }
 
@@ -63,6 +70,8 @@ export interface NodeView extends NodeAddress {
   readonly lagBytes?: number;
   /** How stale this replica's data was at its last probe, in milliseconds (NodeProbe.lagMs). */
   readonly lagMs?: number;
+  /** A primary's history as its last probe read it (NodeProbe.lineage). */
+  readonly lineage?: string;
   readonly identity?: string;
   readonly replication?: ReplicationLink;
   readonly serverVersion?: string;

@@ -103,6 +103,7 @@ export function deriveTopology(
       position: probe?.position,
       lagBytes: lagOf(probe, primaryBytes),
       lagMs: probe?.lagMs,
+      lineage: probe?.lineage,
       identity: s.probe?.identity,
       replication: probe?.replication,
       serverVersion: s.probe?.serverVersion,

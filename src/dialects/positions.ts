@@ -1,4 +1,4 @@
-import { parseGtidList } from './mysql/gtid';
+import { type MariadbGtid, parseGtidList } from './mysql/gtid';
 import { lsnToBytes } from './postgres/lsn';
 
 /**
@@ -98,3 +98,32 @@ export const compareMysqlFamilyPositions: ComparePositions = (a, b) => {
   const mysqlSets = a.includes(':') || b.includes(':');
   return mysqlSets ? compareMysqlPositions(a, b) : compareMariadbPositions(a, b);
 };
+
+/**
+ * Whether a MySQL-family primary whose lineage (NodeProbe.lineage) is `lineage` holds every
+ * transaction of `position`. MySQL: set containment of GTID sets. MariaDB: the lineage is the
+ * node's gtid_binlog_state and gtid_slave_pos (the last GTID of each server it has transactions
+ * of), matched by domain and server (mariadbHolds).
+ */
+export function mysqlFamilyHolds(lineage: string, position: string): boolean | undefined {
+  if (lineage.includes(':') || position.includes(':')) {
+    const outer = gtidSet(lineage);
+    const inner = gtidSet(position);
+    return outer && inner ? contains(outer, inner) : undefined;
+  }
+  const wanted = parseGtidList(position);
+  if (wanted.length === 0) return undefined;
+  return mariadbHolds(parseGtidList(lineage), wanted);
+}
+
+/**
+ * Whether a MariaDB node whose history holds `have` (the last GTID of each server, from its binary
+ * log and its replication state) holds every transaction up to `wanted`. Matched by server as well
+ * as domain: a new primary continues the domain's sequence with its own server id, so a higher
+ * number alone does not mean it has the old primary's transactions.
+ */
+export function mariadbHolds(have: readonly MariadbGtid[], wanted: readonly MariadbGtid[]): boolean {
+  return wanted.every((gtid) =>
+    have.some((h) => h.domain === gtid.domain && h.server === gtid.server && h.sequence >= gtid.sequence),
+  );
+}

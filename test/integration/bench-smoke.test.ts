@@ -128,6 +128,20 @@ describe('benchmark scripts (smoke)', () => {
     expect(rows).toHaveLength(engines.length * 2);
   });
 
+  it('bench:reads --smoke measures replica reads and reads after a causal token on each engine and prints their tables', {
+    timeout: 300_000,
+  }, async () => {
+    const { code, output } = await runScript('bench/reads.ts');
+    expect(code, output).toBe(0);
+    const lines = output.split('\n');
+    const throughput = lines.filter((line) => /^\| (PostgreSQL|MariaDB) .*\| 8 \| \d+ \| \d+ \|/.test(line));
+    expect(throughput).toHaveLength(engines.length);
+    const causal = lines.filter((line) =>
+      /^\| (PostgreSQL|MariaDB) .*\| (not delayed|replay 100 ms late|apply 1 s late) \| 4 \|/.test(line),
+    );
+    expect(causal).toHaveLength(engines.length * 2);
+  });
+
   it('bench:orms --smoke runs the raw pool and Knex through both faults on each engine and prints their table', {
     timeout: 300_000,
   }, async () => {

@@ -105,6 +105,8 @@ describe('mysql dialect: MariaDB probe (replies recorded from 10.11)', () => {
       writable: true,
       generation: 0,
       position: '0-1-4',
+      // What it holds of each server's history (gtid_binlog_state, gtid_slave_pos): for writesLost.
+      lineage: '0-1-4',
       serverVersion: '10.11.19-MariaDB-0+deb12u1-log',
     });
     expect(server.asked.map((sql) => sql.slice(0, 19))).toEqual([
@@ -413,6 +415,7 @@ describe('mysql dialect: MySQL 8.0 and 8.4 (recorded from the reference manual, 
       role: 'primary',
       writable: true,
       position: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77',
+      lineage: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77',
       serverVersion: '8.0.36',
     });
   });

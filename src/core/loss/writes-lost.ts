@@ -1,4 +1,5 @@
 import type { ComparePositions } from '../../dialects/positions';
+import type { NodeView } from '../node';
 import { PrimaryTrail } from '../promotion/primary-trail';
 import type { TopologySnapshot } from '../topology';
 
@@ -38,28 +39,19 @@ interface OldPrimary extends Seen {
   readonly startedAt: number;
 }
 
-/**
- * A change of primary to check: the event to emit if the new primary lacks the old one's last known
- * position, and what the probes alone say (`unknown` when the new primary's last probe as a
- * replica started before the old primary's last answer, or there was none).
- */
-export interface LossCheck {
-  readonly event: WritesLostEvent;
-  readonly byProbes: 'lost' | 'kept' | 'unknown';
-}
-
 /** How long the old primary's positions are kept: the window a lost range can be dated within. */
 const TRAIL_KEEP_MS = 10 * 60_000;
 
 /**
- * Watches every snapshot for a change of primary, and dates what the old primary was known to hold
- * (its positions in the monitor's probes, and the causal tokens this pool handed out) against what
- * the new primary held when it was last seen as a replica. The engine then asks the new primary
- * itself whether it holds the old one's last known position (NodeOperations.holds), which is exact;
- * where the server cannot tell (a PostgreSQL primary restarted since its promotion), the probes'
- * verdict stands if they have one: the new primary's last probe as a replica must have started after
- * the old primary's last answer, as after a crash, when the pool probes every node every
- * `monitor.fastIntervalMs` until the new primary appears.
+ * Watches every snapshot for a change of primary. Whether the new primary holds the old one's last
+ * known position (from the monitor's probes, and the causal tokens this pool handed out) comes from
+ * the new primary's own probe, exact: its lineage (NodeProbe.lineage: PostgreSQL the WAL it had
+ * replayed when promoted; MariaDB the last GTID of each server it has; MySQL its GTID set), read by
+ * Dialect.holdsPosition, with no query of its own. Where the lineage cannot tell (a PostgreSQL
+ * primary restarted since its promotion), the new primary's last position as a replica decides, if
+ * that probe started after the old primary's last answer (as after a crash, when the pool probes
+ * every node every `monitor.fastIntervalMs` until the new primary appears); else nothing is said.
+ * The lost writes are dated by the old primary's positions in the probes.
  */
 export class WritesLostDetector {
   private readonly trail = new PrimaryTrail(TRAIL_KEEP_MS);
@@ -69,6 +61,7 @@ export class WritesLostDetector {
 
   constructor(
     private readonly compare: ComparePositions,
+    private readonly holds: (lineage: string, position: string) => boolean | undefined,
     /** Turns the monitor's clock into wall-clock time for the event. */
     private readonly wallClock: (monotonicMs: number) => Date,
     private readonly debug: (message: string) => void = () => undefined,
@@ -82,8 +75,8 @@ export class WritesLostDetector {
     }
   }
 
-  /** Every snapshot; returns what to check when this one shows a new primary. */
-  update(snapshot: TopologySnapshot): LossCheck | undefined {
+  /** Every snapshot; returns the event when this one shows a new primary that lacks writes. */
+  update(snapshot: TopologySnapshot): WritesLostEvent | undefined {
     for (const node of snapshot.nodes) {
       const { position, answeredAt } = node;
       if (node.role !== 'replica' || !node.healthy || position === undefined || answeredAt === undefined)
@@ -95,42 +88,48 @@ export class WritesLostDetector {
     if (!next || next.position === undefined || next.answeredAt === undefined) return undefined;
     const previous = this.primary;
     // The check reads the old primary's trail: before the new one starts its own.
-    const check = previous && previous.name !== next.name ? this.check(previous, next.name) : undefined;
+    const lost = previous && previous.name !== next.name ? this.check(previous, next) : undefined;
     // A primary's position is dated at the probe's answer (the writes it holds were made before
     // then) and, in the trail, at its start (writes the probe may have missed began after it):
     // both widen the window a lost range is reported in, never narrow it.
     const startedAt = next.answeredAt - (next.probeMs ?? 0);
     this.primary = { name: next.name, position: next.position, at: next.answeredAt, startedAt };
     this.trail.record(next.name, next.position, startedAt);
-    return check;
+    return lost;
   }
 
-  private check(old: OldPrimary, next: string): LossCheck {
-    const forked = this.asReplica.get(next);
+  private check(old: OldPrimary, next: NodeView): WritesLostEvent | undefined {
+    const forked = this.asReplica.get(next.name);
     let known = { position: old.position, at: old.at, fromToken: false };
     const token = this.token?.primary === old.name ? this.token : undefined;
     if (token && (this.compare(token.position, known.position) ?? 0) > 0) {
       known = { position: token.position, at: Math.max(token.at, old.at), fromToken: true };
     }
-    const order = forked && this.compare(forked.position, known.position);
-    const fresh = forked !== undefined && forked.at >= old.at;
-    const byProbes = !fresh || order === undefined ? 'unknown' : order < 0 ? 'lost' : 'kept';
-    if (byProbes === 'unknown') this.debug(`no fresh replica position of ${next} to judge lost writes by`);
+    if (!this.lacks(next, forked, old, known.position)) return undefined;
     // The last moment the old primary was at a position the new one holds: the lost writes came
     // after it. Without the new one's position, the whole trail (a wider window, never a narrower).
     const behind = this.trail.behind(old.name, forked?.position ?? '', this.compare);
     const sinceAt = old.startedAt - (behind?.behindMs ?? 0);
-    const event: WritesLostEvent = {
+    return {
       from: old.name,
-      to: next,
+      to: next.name,
       lastKnownPosition: known.position,
       ...(forked && { newPrimaryPosition: forked.position }),
       since: this.wallClock(sinceAt),
       until: this.wallClock(known.at),
       windowMs: Math.round(known.at - sinceAt),
-      fromToken:
-        known.fromToken && forked !== undefined && (this.compare(forked.position, old.position) ?? 0) >= 0,
+      fromToken: known.fromToken && !this.lacks(next, forked, old, old.position),
     };
-    return { event, byProbes };
+  }
+
+  /** Whether the new primary lacks `position`: its lineage says, else a fresh enough replica position. */
+  private lacks(next: NodeView, forked: Seen | undefined, old: OldPrimary, position: string): boolean {
+    const held = next.lineage === undefined ? undefined : this.holds(next.lineage, position);
+    if (held !== undefined) return !held;
+    if (forked === undefined || forked.at < old.at) {
+      this.debug(`nothing tells whether ${next.name} lacks writes of ${old.name}`);
+      return false;
+    }
+    return (this.compare(forked.position, position) ?? 0) < 0;
   }
 }

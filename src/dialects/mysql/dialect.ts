@@ -1,5 +1,5 @@
 import type { Dialect } from '../../core/dialect';
-import { compareMysqlFamilyPositions } from '../positions';
+import { compareMysqlFamilyPositions, mysqlFamilyHolds } from '../positions';
 import { classifyMysqlError } from './errors';
 import { mysqlOperations } from './operations';
 import { createMysqlProber } from './probe';
@@ -25,4 +25,5 @@ export const mysqlDialect: Dialect = {
   transactions: mysqlTransactions,
   operations: mysqlOperations,
   comparePositions: compareMysqlFamilyPositions,
+  holdsPosition: mysqlFamilyHolds,
 };

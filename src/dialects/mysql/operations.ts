@@ -4,7 +4,6 @@ import { lockKeyOf } from '../lock-key';
 import { pollUntil } from '../wait';
 import { errnoOf } from './errors';
 import { atLeast, type MysqlServerVersion, serverVersionOf } from './flavour';
-import { type MariadbGtid, parseGtidList } from './gtid';
 import { numberOf, stringOf, truthy } from './values';
 
 /**
@@ -97,21 +96,6 @@ export const mysqlOperations: NodeOperations = {
     );
     const trimmed = received?.replace(/\s+/g, '');
     return trimmed === '' ? undefined : trimmed;
-  },
-
-  async holds(run, position) {
-    const server = await serverVersionOf(run);
-    if (server.flavour === 'mysql') {
-      const [row] = await run('SELECT GTID_SUBSET(?, @@global.gtid_executed) AS held', [position]);
-      return numberOf(row?.held) === undefined ? undefined : numberOf(row?.held) === 1;
-    }
-    const [row] = await run(
-      'SELECT @@global.gtid_binlog_state AS binlog_state, @@global.gtid_slave_pos AS slave_pos',
-    );
-    return mariadbHolds(
-      [...parseGtidList(stringOf(row?.binlog_state)), ...parseGtidList(stringOf(row?.slave_pos))],
-      parseGtidList(position),
-    );
   },
 
   async waitForPosition(run, position, timeoutMs) {
@@ -245,16 +229,4 @@ function quoteString(value: string): string {
 /** Lock names as given, hashed when too long for GET_LOCK. */
 function lockName(name: string): string {
   return name.length <= MAX_LOCK_NAME ? name : `${name.slice(0, 40)}-${lockKeyOf(name)}`;
-}
-
-/**
- * Whether a MariaDB node whose history holds `have` (the last GTID of each server, from its binary
- * log and its replication state) holds every transaction up to `wanted`. Matched by server as well
- * as domain: a new primary continues the domain's sequence with its own server id, so a higher
- * number alone does not mean it has the old primary's transactions.
- */
-export function mariadbHolds(have: readonly MariadbGtid[], wanted: readonly MariadbGtid[]): boolean {
-  return wanted.every((gtid) =>
-    have.some((h) => h.domain === gtid.domain && h.server === gtid.server && h.sequence >= gtid.sequence),
-  );
 }

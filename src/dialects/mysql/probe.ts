@@ -189,6 +189,7 @@ export function parseProbe(
     replication,
     lagMs:
       role === 'replica' && replication?.lagSeconds !== undefined ? replication.lagSeconds * 1000 : undefined,
+    lineage: role === 'primary' ? lineageOf(variables, mariadb) : undefined,
     serverVersion: stringOf(variables.version) ?? server.text,
   });
 }
@@ -235,4 +236,20 @@ function mariadbGeneration(variables: Row): number | undefined {
 
 function field(row: Row, name: string, oldName: string): unknown {
   return row[name] !== undefined ? row[name] : row[oldName];
+}
+
+/**
+ * What a primary holds of the cluster's history (NodeProbe.lineage): on MariaDB the last GTID of
+ * each server in its binary log and in its replication state (a promoted replica keeps the old
+ * primary's there), on MySQL its executed GTID set.
+ */
+function lineageOf(variables: Row, mariadb: boolean): string | undefined {
+  const parts = mariadb
+    ? [stringOf(variables.gtid_binlog_state), stringOf(variables.gtid_slave_pos)]
+    : [stringOf(variables.gtid_executed)];
+  const lineage = parts
+    .map((part) => part?.replace(/\s+/g, ''))
+    .filter((part) => part !== undefined && part !== '')
+    .join(',');
+  return lineage === '' ? undefined : lineage;
 }

@@ -18,4 +18,9 @@ export const postgresDialect: Dialect = {
   transactions: postgresTransactions,
   operations: postgresOperations,
   comparePositions: comparePgPositions,
+  // A promoted primary's lineage is the WAL it had replayed: everything it holds of the old history.
+  holdsPosition: (lineage, position) => {
+    const order = comparePgPositions(lineage, position);
+    return order === undefined ? undefined : order >= 0;
+  },
 };

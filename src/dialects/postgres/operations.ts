@@ -3,7 +3,6 @@ import type { NodeOperations, ReplicationSource } from '../../core/node-operatio
 import { lockKeyOf } from '../lock-key';
 import { pollUntil } from '../wait';
 import { withSource } from './conninfo';
-import { lsnToBytes } from './lsn';
 import { carriedStandbyNames } from './synchronous-names';
 
 /**
@@ -71,14 +70,6 @@ export const postgresOperations: NodeOperations = {
   async receivedPosition(run) {
     const [row] = await run('SELECT pg_last_wal_receive_lsn()::text AS received');
     return typeof row?.received === 'string' ? row.received : undefined;
-  },
-
-  async holds(run, position) {
-    const [row] = await run('SELECT pg_last_wal_replay_lsn()::text AS replayed');
-    const replayed = lsnToBytes(typeof row?.replayed === 'string' ? row.replayed : undefined);
-    const wanted = lsnToBytes(position);
-    if (replayed === undefined || wanted === undefined) return undefined;
-    return replayed >= wanted;
   },
 
   waitForPosition(run, position, timeoutMs) {

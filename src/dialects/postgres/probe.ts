@@ -100,6 +100,8 @@ export function parseProbe(row: Row): NodeProbe {
       generation: timelineOf(optionalString(row.wal_file)),
       position,
       positionBytes: lsnToBytes(position),
+      // Static after a promotion (until a restart): where its history left the old primary's.
+      lineage: optionalString(row.replay_lsn),
       identity,
       serverVersion,
     });
