@@ -53,10 +53,21 @@ export class ReplicaReads<Connection> {
   send<T>(work: Work<Connection, T>, after: CausalPosition | undefined, done: Done<T>): void {
     const failedOn = new Set<string>();
     const next = (lastError?: unknown) => {
-      const candidates = eligibleReplicas(this.host.snapshot(), this.options.maxLagMs);
+      const eligible = eligibleReplicas(this.host.snapshot(), this.options.maxLagMs);
+      // A read after a token skips replicas staler than the wait it may make: it would run out.
+      const candidates = after
+        ? eligible.filter((n) => (n.lagMs ?? 0) <= this.options.causalWaitMs)
+        : eligible;
       const replica = this.turns.next(candidates, failedOn);
-      if (!replica)
-        return this.fallback(failedOn.size > 0 ? 'replicas-failed' : 'no-replica', work, done, lastError);
+      if (!replica) {
+        const reason =
+          failedOn.size > 0
+            ? 'replicas-failed'
+            : eligible.length > candidates.length
+              ? 'causal-wait'
+              : 'no-replica';
+        return this.fallback(reason, work, done, lastError);
+      }
       const pool = this.host.poolFor(replica);
       const failed = (connection: Connection | undefined, error: unknown) => {
         if (connection !== undefined) pool.release(connection, true, error);
