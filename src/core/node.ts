@@ -39,6 +39,36 @@ export interface NodeProbe {
    */
   readonly lineage?: string;
   readonly serverVersion?: string;
+  /** A MariaDB Galera node's state in its cluster; absent on every other server. */
+  readonly galera?: GaleraState;
+}
+
+/**
+ * A Galera node as it reports itself (wsrep_* status). Every node of a Primary component takes
+ * writes; the pool still sends them to one (core/galera-writer.ts, docs/galera.md).
+ */
+export interface GaleraState {
+  /** `wsrep_cluster_status`: `Primary`, `non-Primary` or `Disconnected`. */
+  readonly clusterStatus: string;
+  /** `wsrep_local_state`: 4 is Synced; 1 Joining, 2 Donor/Desynced, 3 Joined. */
+  readonly localState?: number;
+  /** `wsrep_local_state_comment`, e.g. `Synced`, `Donor/Desynced`. */
+  readonly localStateComment?: string;
+  /** `wsrep_ready`: the node accepts queries. */
+  readonly ready: boolean;
+  /** Primary, Synced and ready: the only nodes the pool uses. */
+  readonly usable: boolean;
+  /** `wsrep_local_index`: the node's rank in its component (members sorted by `nodeUuid`). */
+  readonly localIndex?: number;
+  readonly clusterSize?: number;
+  /** `wsrep_cluster_conf_id`: grows with every membership change of the component. */
+  readonly confId?: number;
+  /** `wsrep_cluster_state_uuid`: the cluster's history, the same on every member. */
+  readonly stateUuid?: string;
+  /** `wsrep_gcomm_uuid`: the node's identity in the group, new at every start of the node. */
+  readonly nodeUuid?: string;
+  /** `wsrep_node_name`. */
+  readonly nodeName?: string;
 }
 
 export interface ReplicationLink {
@@ -53,7 +83,14 @@ export interface ReplicationLink {
 }
 
 /** Why the router will not use a node even though it answers. */
-export type ExclusionReason = 'cluster-mismatch' | 'stale-primary' | 'split-brain';
+export type ExclusionReason =
+  | 'cluster-mismatch'
+  | 'stale-primary'
+  | 'split-brain'
+  /** Galera: the node is outside the Primary component (no quorum, cut off): it refuses queries. */
+  | 'non-primary-component'
+  /** Galera: in the Primary component but not Synced and ready (joining, donor, desynced). */
+  | 'not-synced';
 
 /** A node as the topology snapshot shows it. */
 export interface NodeView extends NodeAddress {
@@ -75,6 +112,8 @@ export interface NodeView extends NodeAddress {
   readonly identity?: string;
   readonly replication?: ReplicationLink;
   readonly serverVersion?: string;
+  /** A Galera node's state at its last probe (NodeProbe.galera). */
+  readonly galera?: GaleraState;
   /** Round trip of the last successful probe. */
   readonly probeMs?: number;
   /** When the last successful probe answered, in the monitor's clock (ms, monotonic). */

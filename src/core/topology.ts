@@ -1,3 +1,4 @@
+import { chooseGaleraWriter, isGaleraCluster } from './galera-writer';
 import type { ExclusionReason, NodeAddress, NodeProbe, NodeView } from './node';
 import { withoutUndefined } from './objects';
 
@@ -77,12 +78,21 @@ export function deriveTopology(
     states,
   );
 
-  const splitBrain = top.length > 1 && !discovering ? top.map((s) => s.address.name) : undefined;
-  const primaryState = top.length === 1 && !discovering ? top[0] : undefined;
+  // Galera: every usable node is writable; one of them is chosen by a rule of its own.
+  const galera = isGaleraCluster(states) ? chooseGaleraWriter(states) : undefined;
+  const splitBrain = top.length > 1 && !discovering && !galera ? top.map((s) => s.address.name) : undefined;
+  const primaryState = discovering
+    ? undefined
+    : galera
+      ? galera.writer
+      : top.length === 1
+        ? top[0]
+        : undefined;
   const primaryBytes = primaryState?.probe?.positionBytes;
 
   const exclusionOf = (s: NodeHealth): ExclusionReason | undefined => {
     if (mismatched(s)) return 'cluster-mismatch';
+    if (galera) return galera.exclusionOf(s);
     if (!s.healthy || !s.probe?.writable) return undefined;
     if (splitBrain?.includes(s.address.name)) return 'split-brain';
     if (generationOf(s) < newest) return 'stale-primary';
@@ -94,7 +104,8 @@ export function deriveTopology(
     const probe = s.healthy ? s.probe : undefined;
     const view: NodeView = {
       ...s.address,
-      role: probe?.role ?? 'unknown',
+      // Galera: the writer is the primary, every other node that answers a replica.
+      role: galera && probe ? (s === primaryState ? 'primary' : 'replica') : (probe?.role ?? 'unknown'),
       healthy: s.healthy,
       writable: probe?.writable ?? false,
       suspect: s.suspect,
@@ -107,6 +118,7 @@ export function deriveTopology(
       identity: s.probe?.identity,
       replication: probe?.replication,
       serverVersion: s.probe?.serverVersion,
+      galera: probe?.galera,
       probeMs: s.probeMs,
       answeredAt: s.answeredAt,
       lastError: s.healthy ? undefined : s.lastError,

@@ -17,6 +17,13 @@ const ER_READ_ONLY_MODE = 1836;
 const ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792;
 /** Galera: "WSREP has not yet prepared node for application use" (outside the primary component). */
 const ER_UNKNOWN_COM_ERROR = 1047;
+/**
+ * Galera: a commit on a node cut off from the group while it replicated ("Error while appending
+ * streaming replication fragment(provider status: Not connected to Primary Component)", MariaDB
+ * 10.11). Its outcome is unknown: the node rolled it back, but the group may have received it and
+ * committed it (seen here: 1 of such writes re-run on the new writer met its own row).
+ */
+const ER_ERROR_DURING_COMMIT = 1180;
 
 /**
  * The server is going away, or the client library says the link died. After the statement was sent
@@ -86,6 +93,8 @@ export function isNotWritable(error: unknown): boolean {
 
 function isConnectionFailure(error: unknown, errno: number | undefined): boolean {
   if (errno !== undefined && GONE_ERRNOS.has(errno)) return true;
+  // Galera's commit cut off from the group: as unknown as a commit whose connection died.
+  if (errno === ER_ERROR_DURING_COMMIT) return /not connected to primary component/i.test(messageOf(error));
   const code = codeOf(error) ?? '';
   return NETWORK_ERROR_CODES.has(code) || MYSQL2_LOST_CODES.has(code);
 }

@@ -4,6 +4,7 @@ import { withoutUndefined } from '../../core/objects';
 import { unreadableAnswer } from '../../core/probe-answer';
 import { errnoOf } from './errors';
 import { type MysqlServerVersion, replicaStatusStatements, serverVersionOf } from './flavour';
+import { galeraStateOf, galeraVariablesSql, isGaleraNode } from './galera';
 import { parseGtidList, takeoverSequence } from './gtid';
 import { numberOf, stringOf, truthy } from './values';
 
@@ -21,6 +22,9 @@ import { numberOf, stringOf, truthy } from './values';
  * after it. On MySQL (GTIDs are per-server UUID sets, with no order between servers) there is none:
  * of two writable nodes the one the replicas follow wins, and if that does not decide it, nobody gets
  * writes (split brain).
+ *
+ * Galera (MariaDB). A node that has loaded a wsrep provider is a Galera node: its probe reads its
+ * wsrep state too (galera.ts), and the topology chooses one writer among them (core/galera-writer.ts).
  *
  * Identity. Neither engine has a cluster identifier (a server_uuid names one server, not its
  * cluster), so no node is refused as "from another cluster". A foreign writable node is never
@@ -40,12 +44,22 @@ export interface MysqlProbeMemory {
    * unknown until tried, after the first probe has found which statements work here.
    */
   combined?: boolean;
+  /**
+   * The node runs Galera (it has loaded a `wsrep_provider`): every probe then reads its wsrep state
+   * too, in the same SELECT. Unknown until the first probe's variables have answered.
+   */
+  galera?: boolean;
 }
 
+const MARIADB_GTID_VARIABLES = `SELECT @@global.read_only AS read_only, @@version AS version,
+     @@server_id AS server_id, @@global.gtid_domain_id AS gtid_domain_id,
+     @@global.gtid_binlog_state AS gtid_binlog_state, @@global.gtid_slave_pos AS gtid_slave_pos, @@global.gtid_current_pos AS gtid_current_pos`;
+
 const MARIADB_VARIABLES = [
-  `SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id,
-     @@global.gtid_domain_id AS gtid_domain_id, @@global.gtid_binlog_state AS gtid_binlog_state,
-     @@global.gtid_slave_pos AS gtid_slave_pos, @@global.gtid_current_pos AS gtid_current_pos`,
+  // wsrep_provider tells a Galera node (MariaDB 10.1+ has the variable, 'none' without Galera).
+  `${MARIADB_GTID_VARIABLES}, @@global.wsrep_provider AS wsrep_provider`,
+  // A MariaDB built without wsrep (10.0) has no wsrep_provider.
+  MARIADB_GTID_VARIABLES,
   // Before GTIDs (MariaDB 5.5): role only.
   'SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id',
 ];
@@ -79,14 +93,20 @@ export async function probeMysql(run: RunSql, memory: MysqlProbeMemory): Promise
   const server = memory.server;
   const combined = await combinedProbe(run, server, memory);
   if (combined) return combined;
-  const variables = await firstThatWorks(
+  let variables = await firstThatWorks(
     run,
-    server.flavour === 'mariadb' ? MARIADB_VARIABLES : MYSQL_VARIABLES,
+    variableStatements(server, memory),
     memory.variablesIndex ?? 0,
     (index) => {
       memory.variablesIndex = index;
     },
   );
+  if (memory.galera === undefined) {
+    // The first probe learns whether the node runs Galera; if so, it asks again for its wsrep state.
+    memory.galera = isGaleraNode(variables[0] ?? {});
+    const galeraSql = variableStatements(server, memory)[memory.variablesIndex ?? 0];
+    if (memory.galera && galeraSql) variables = await run(galeraSql);
+  }
   const replicaRows = memory.replicaStatusDenied ? undefined : await replicaStatus(run, server, memory);
   return parseProbe(server, variables[0] ?? {}, replicaRows);
 }
@@ -99,9 +119,7 @@ async function combinedProbe(
 ): Promise<NodeProbe | undefined> {
   if (memory.combined === false || memory.variablesIndex === undefined) return undefined;
   if (memory.replicaStatusDenied || memory.replicaIndex === undefined) return undefined;
-  const variablesSql = (server.flavour === 'mariadb' ? MARIADB_VARIABLES : MYSQL_VARIABLES)[
-    memory.variablesIndex
-  ];
+  const variablesSql = variableStatements(server, memory)[memory.variablesIndex];
   const statusSql = replicaStatusStatements(server)[memory.replicaIndex];
   if (!variablesSql || !statusSql) return undefined;
   try {
@@ -120,6 +138,12 @@ async function combinedProbe(
     memory.combined = false;
     return undefined;
   }
+}
+
+/** The variables statements this server may know, best first; with the wsrep state on a Galera node. */
+function variableStatements(server: MysqlServerVersion, memory: MysqlProbeMemory): readonly string[] {
+  if (server.flavour !== 'mariadb') return MYSQL_VARIABLES;
+  return memory.galera ? MARIADB_VARIABLES.map(galeraVariablesSql) : MARIADB_VARIABLES;
 }
 
 async function replicaStatus(
@@ -176,6 +200,7 @@ export function parseProbe(
   const replicating = replicaRows === undefined ? readOnly : links.some((link) => link.replicating);
   const role = replicating ? 'replica' : 'primary';
   const mariadb = server.flavour === 'mariadb';
+  const galera = galeraStateOf(variables);
   const replication = replicationOf(links);
   const position = stringOf(mariadb ? variables.gtid_current_pos : variables.gtid_executed)?.replace(
     /\s+/g,
@@ -183,14 +208,17 @@ export function parseProbe(
   );
   return withoutUndefined({
     role,
-    writable: !replicating && !readOnly,
-    generation: role === 'primary' && mariadb ? mariadbGeneration(variables) : undefined,
+    // A Galera node outside the Primary component, or not Synced, refuses (or should not get) writes.
+    writable: !replicating && !readOnly && (galera?.usable ?? true),
+    // Galera nodes all commit the same transactions: a takeover sequence means nothing there.
+    generation: role === 'primary' && mariadb && !galera ? mariadbGeneration(variables) : undefined,
     position: position === '' ? undefined : position,
     replication,
     lagMs:
       role === 'replica' && replication?.lagSeconds !== undefined ? replication.lagSeconds * 1000 : undefined,
     lineage: role === 'primary' ? lineageOf(variables, mariadb) : undefined,
     serverVersion: stringOf(variables.version) ?? server.text,
+    galera,
   });
 }
 
