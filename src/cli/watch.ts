@@ -28,7 +28,7 @@ export function onClusterEvents(pool: WatchedPool, show: (event: ShownEvent) => 
 
 /** `HH:MM:SS.mmm` of the local clock, for people reading a failover as it happens. */
 export function clock(at: Date): string {
-  return at.toTimeString().slice(0, 8) + `.${String(at.getMilliseconds()).padStart(3, '0')}`;
+  return `${at.toTimeString().slice(0, 8)}.${String(at.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** What changes the picture: roles, health, exclusions and where writes go (positions move always). */
