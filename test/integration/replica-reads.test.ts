@@ -170,7 +170,7 @@ describe.each(oneFixturePerEngine())('replica reads on %s', (_name, fixture) => 
     expect(served.get(portsOf(cluster, ['node2'])[0] as number)).toBeGreaterThan(10);
   });
 
-  it('refuses a token that is not one, and readFrom on a checked-out connection', async () => {
+  it('refuses a string that is not a token, naming the option, and reads after a real one', async () => {
     const cluster = started.cluster(await fixture.start());
     const pool = started.pool(fixture.pool(cluster));
     await expect(pool.read(portSql, [], { after: 'not-a-token' })).rejects.toMatchObject({

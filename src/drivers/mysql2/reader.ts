@@ -1,4 +1,6 @@
 import type mysql from 'mysql2';
+import { ConfigError } from '../../core/errors';
+import { onlyStartsTransaction } from '../../core/transaction-start';
 import { parseStatementCall } from './call-args';
 import { carrierFor, deliver } from './carrier';
 import type { FailoverMysqlPool } from './pool';
@@ -58,9 +60,12 @@ export interface FailoverMysqlPromiseReader {
   format(sql: string, values?: mysql.SqlValue | mysql.SqlValue[]): string;
 }
 
-const TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
-const NO_SESSION =
-  "A reader's connection has no session: each statement reads from a replica on its own. Run the transaction on the pool (getConnection() or transaction()).";
+/** A transaction needs one session: a reader's connection has none (ConfigError, code CONFIG). */
+const noSession = () =>
+  new ConfigError(
+    'pool.reader()',
+    "a reader's connection has no session: each statement reads from a replica on its own. Run the transaction on the pool (getConnection() or transaction()).",
+  );
 
 export function createMysqlReader(pool: FailoverMysqlPool): FailoverMysqlReader {
   const statement =
@@ -68,8 +73,8 @@ export function createMysqlReader(pool: FailoverMysqlPool): FailoverMysqlReader 
     (...args) => {
       const call = parseStatementCall(kind, args, false, 'replica');
       const carrier = carrierFor(call, pool.config.connectionConfig);
-      if (TRANSACTION.test(call.options.sql)) {
-        process.nextTick(() => deliver(carrier, call, new Error(NO_SESSION), undefined));
+      if (onlyStartsTransaction(call.options.sql)) {
+        process.nextTick(() => deliver(carrier, call, noSession(), undefined));
         return carrier;
       }
       pool[sendCall](call, (error, outcome) => deliver(carrier, call, error, outcome));
@@ -104,7 +109,7 @@ function createPromiseReader(pool: FailoverMysqlPool): FailoverMysqlPromiseReade
     const send = promiseStatement(pool, kind, Promise, 'replica');
     return (sql, values) => {
       const text = typeof sql === 'string' ? sql : (sql as { sql?: unknown } | null)?.sql;
-      if (typeof text === 'string' && TRANSACTION.test(text)) return Promise.reject(new Error(NO_SESSION));
+      if (typeof text === 'string' && onlyStartsTransaction(text)) return Promise.reject(noSession());
       return send(sql, values);
     };
   };

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { ConfigError } from '../../core/errors';
+import { onlyStartsTransaction } from '../../core/transaction-start';
 
 /** How the reader runs a statement: pg's `query` arguments, sent to replicas by its pool. */
 export type ReadQuery = (
@@ -89,9 +91,10 @@ for (const counter of ['totalCount', 'idleCount', 'waitingCount'] as const) {
 function sessionlessClient(read: ReadQuery): pg.PoolClient {
   const query = (first: unknown, second?: unknown, third?: unknown) => {
     const text = typeof first === 'string' ? first : (first as { text?: unknown } | null)?.text;
-    if (typeof text === 'string' && /^\s*(BEGIN|START\s+TRANSACTION)\b/i.test(text)) {
-      const error = new Error(
-        "A reader's client has no session: each statement reads from a replica on its own. Run the transaction on the pool (pool.connect() or pool.transaction()).",
+    if (typeof text === 'string' && onlyStartsTransaction(text)) {
+      const error = new ConfigError(
+        'pool.reader()',
+        "a reader's client has no session: each statement reads from a replica on its own. Run the transaction on the pool (pool.connect() or pool.transaction()).",
       );
       const callback = [third, second].find((a) => typeof a === 'function') as
         | ((e: Error) => void)
