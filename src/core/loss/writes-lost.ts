@@ -109,15 +109,18 @@ export class WritesLostDetector {
     // The last moment the old primary was at a position the new one holds: the lost writes came
     // after it. Without the new one's position, the whole trail (a wider window, never a narrower).
     const behind = this.trail.behind(old.name, forked?.position ?? '', this.compare);
-    const sinceAt = old.startedAt - (behind?.behindMs ?? 0);
+    const since = this.wallClock(old.startedAt - (behind?.behindMs ?? 0));
+    const until = this.wallClock(known.at);
     return {
       from: old.name,
       to: next.name,
       lastKnownPosition: known.position,
       ...(forked && { newPrimaryPosition: forked.position }),
-      since: this.wallClock(sinceAt),
-      until: this.wallClock(known.at),
-      windowMs: Math.round(known.at - sinceAt),
+      since,
+      until,
+      // From the two Dates, not the monotonic times: each Date drops the sub-millisecond part on
+      // its own, so rounding the monotonic difference could disagree with until - since by 1 ms.
+      windowMs: until.getTime() - since.getTime(),
       fromToken: known.fromToken && !this.lacks(next, forked, old, old.position),
     };
   }
