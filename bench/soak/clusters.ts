@@ -27,6 +27,8 @@ interface ClusterOfEngine {
   rejoin(node: string, primary: string): Promise<string>;
   /** Runs `sql` on `node` as the harness's administrator (PostgreSQL: in the app's database). */
   admin<R>(node: string, sql: string): Promise<R[]>;
+  /** Runs on the new primary after each failover, once the cluster is whole again. */
+  settle(primary: string): Promise<void>;
 }
 
 export interface ClusterShape {
@@ -54,6 +56,14 @@ export async function startEngineCluster(engine: Engine, shape: ClusterShape): P
       server: `PostgreSQL ${cluster.serverVersion} (${cluster.source}), ${replication} replication`,
       rejoin: (node, primary) => rejoinPgStandby(cluster, node, primary),
       admin: (node, sql) => cluster.query(node, sql, [], { database, timeoutMs: 10_000 }),
+      // Each promotion leaves a copy of the current WAL segment per timeline in every node's pg_wal,
+      // and the server removes WAL by segment number only, once it is wal_keep_size (512 MB) behind:
+      // with the soak's little WAL, the copies piled up, 16 MB per failover (6.9 GB per node after
+      // 450). A segment switch per failover moves the segment number on, so they are removed at the
+      // checkpoints (a busy shop's WAL does this by itself).
+      settle: async (primary) => {
+        await cluster.query(primary, 'SELECT pg_switch_wal()', [], { timeoutMs: 10_000 });
+      },
     };
   }
   const serverSettings = shape.settings?.mysql ?? {};
@@ -64,5 +74,6 @@ export async function startEngineCluster(engine: Engine, shape: ClusterShape): P
     server: `MariaDB ${cluster.serverVersion}, ${replication === 'sync' ? 'semi-sync' : 'async'} replication`,
     rejoin: (node, primary) => rejoinMariadbReplica(cluster, node, primary),
     admin: (node, sql) => cluster.query(node, sql, [], { timeoutMs: 10_000 }),
+    settle: async () => undefined,
   };
 }

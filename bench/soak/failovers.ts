@@ -46,6 +46,8 @@ export async function failOver(ec: EngineCluster, kind: FailoverKind): Promise<F
       // rejoin SIGCONTs a hung node first (as it stops it): the stale primary is back, then demoted.
       outcome.rejoined = await ec.rejoin(outcome.from, outcome.to);
     }
+    step = 'settle';
+    await ec.settle(cluster.primary);
   } catch (error) {
     outcome.failed = { step, message: firstLine(error), detail: error instanceof Error ? error.message : '' };
   }

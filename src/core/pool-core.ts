@@ -74,6 +74,7 @@ export function startPoolCore<Connection, Handle>(
   engineRef = engine;
   engine.onOutcomeUnknown = () => metrics.outcomeUnknownCounted();
   engine.onOutage = (seconds) => metrics.outage(seconds);
+  engine.replicaReads.onRead = (outcome) => metrics.replicaRead(outcome);
   const provider = config.metrics.meterProvider ?? globalMeterProvider();
   if (provider) {
     const name = config.metrics.poolName ?? config.nodes.map((n) => n.name).join(',');

@@ -84,6 +84,11 @@ describe.each(oneFixturePerEngine())('replica reads on %s', (_name, fixture) => 
     const served = (port: number) => ports.get(port) ?? 0;
     expect(served(node2) + served(node3)).toBeGreaterThanOrEqual(18);
     expect(Math.abs(served(node2) - served(node3))).toBeLessThanOrEqual(2);
+    // pool.metrics() counts the same reads where they ran.
+    const { replicaReads } = pool.metrics();
+    expect(replicaReads.replica).toBe(served(node2) + served(node3));
+    const onPrimary = Object.values(replicaReads.primary).reduce((sum, n) => sum + n, 0);
+    expect(onPrimary).toBe(20 - replicaReads.replica);
     // A statement without the flag still goes to the primary.
     expect(portOf(await pool.query(portSql))).toBe(portsOf(cluster, ['node1'])[0]);
   });
@@ -132,7 +137,13 @@ describe.each(oneFixturePerEngine())('replica reads on %s', (_name, fixture) => 
       );
       const primaryPort = portsOf(cluster, ['node1'])[0];
       for (let i = 0; i < 5; i++) expect(portOf(await tight.read(portSql))).toBe(primaryPort);
+      expect(tight.metrics().replicaReads).toEqual({
+        replica: 0,
+        primary: { 'no-replica': 5, 'replicas-failed': 0, 'causal-wait': 0 },
+      });
       await expect(strict.read(portSql)).rejects.toMatchObject({ code: 'NO_REPLICA' });
+      // A read that failed is not counted as served.
+      expect(strict.metrics().replicaReads.primary['no-replica']).toBe(0);
     } finally {
       await stop();
     }

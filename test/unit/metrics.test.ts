@@ -29,6 +29,10 @@ function failover(metrics: PoolMetrics) {
   metrics.outage(0.75);
   metrics.observe('primaryChanged', { from: 'db1:5432', to: 'db2:5432', generation: 2 } as never);
   metrics.outcomeUnknownCounted();
+  // Replica reads: two on replicas, one on the primary after its causal wait ran out.
+  metrics.replicaRead('replica');
+  metrics.replicaRead('causal-wait');
+  metrics.replicaRead('replica');
 }
 
 describe('pool.metrics() and the OpenTelemetry instruments', () => {
@@ -46,6 +50,7 @@ describe('pool.metrics() and the OpenTelemetry instruments', () => {
         { node: 'db3:5432', role: 'replica', up: true, lagBytes: 2048, lagSeconds: 3 },
       ],
       connections: [{ node: 'db2:5432', idle: 3, used: 2 }],
+      replicaReads: { replica: 2, primary: { 'no-replica': 0, 'replicas-failed': 0, 'causal-wait': 1 } },
     });
   });
 
@@ -76,6 +81,10 @@ describe('pool.metrics() and the OpenTelemetry instruments', () => {
     expect(found.get('db.client.connection.count')).toEqual([
       { attributes: { ...pool, node: 'db2:5432', 'db.client.connection.state': 'idle' }, value: 3 },
       { attributes: { ...pool, node: 'db2:5432', 'db.client.connection.state': 'used' }, value: 2 },
+    ]);
+    expect(found.get('failover_pool.replica_reads')).toEqual([
+      { attributes: { ...pool, served_by: 'replica' }, value: 2 },
+      { attributes: { ...pool, served_by: 'primary', reason: 'causal-wait' }, value: 1 },
     ]);
     expect(found.get('failover_pool.node.lag_bytes')).toEqual([
       { attributes: { ...pool, node: 'db3:5432' }, value: 2048 },

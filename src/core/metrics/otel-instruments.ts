@@ -1,3 +1,4 @@
+import type { ReplicaReadOutcome } from '../reads/replica-reads';
 import type { Topology } from '../topology';
 import type { MeterProviderLike } from './meter-like';
 import type { PoolMetrics } from './pool-metrics';
@@ -30,10 +31,15 @@ export function attachInstruments(
     description: 'Time writes had no primary, from losing one to having the next',
     unit: 's',
   });
+  const replicaReads = meter.createCounter('failover_pool.replica_reads', {
+    description:
+      "Reads marked readFrom: 'replica' that answered, by served_by (replica or primary) and, on the primary, reason",
+  });
   metrics.onChange((change) => {
     if (change.kind === 'primary-change') changes.add(1, base);
     else if (change.kind === 'rerun') reruns.add(1, { ...base, reason: change.reason });
     else if (change.kind === 'outcome-unknown') unknown.add(1, base);
+    else if (change.kind === 'replica-read') replicaReads.add(1, readAttributes(change.outcome, base));
     else outage.record(change.seconds, base);
   });
   meter
@@ -48,7 +54,7 @@ export function attachInstruments(
   meter
     .createObservableGauge('failover_pool.node.lag', {
       description:
-        "How stale a replica's data is: the age of the last transaction it applied, 0 once it applied all it received (PostgreSQL); Seconds_Behind_Source (MySQL/MariaDB)",
+        "How stale a replica's data is: the age of the last transaction it applied, 0 once it applied all it received (PostgreSQL); Seconds_Behind_Source, whole seconds (MySQL/MariaDB)",
       unit: 's',
     })
     .addCallback((result) => {
@@ -77,4 +83,11 @@ export function attachInstruments(
         if (node.lagBytes !== undefined) result.observe(node.lagBytes, { ...base, node: node.name });
       }
     });
+}
+
+/** A replica read's data point: `served_by: replica`, or `served_by: primary` with the reason. */
+function readAttributes(outcome: ReplicaReadOutcome, base: Record<string, string>): Record<string, string> {
+  return outcome === 'replica'
+    ? { ...base, served_by: 'replica' }
+    : { ...base, served_by: 'primary', reason: outcome };
 }

@@ -1,5 +1,6 @@
 import type { FailoverEvents } from '../events';
 import type { ConnectionUsage } from '../node-pool';
+import type { ReadFallbackReason, ReplicaReadOutcome } from '../reads/replica-reads';
 import type { Topology } from '../topology';
 
 /** `pool.metrics()`: the figures the OpenTelemetry instruments report, as a plain object. */
@@ -29,6 +30,14 @@ export interface PoolMetricsSnapshot {
    * OpenTelemetry's `db.client.connection.count` with `db.client.connection.state`.
    */
   readonly connections: readonly { readonly node: string; readonly idle: number; readonly used: number }[];
+  /**
+   * Reads marked `readFrom: 'replica'` that answered: how many a replica served, and how many the
+   * primary did, by reason (`failover_pool.replica_reads`, attributes `served_by` and `reason`).
+   */
+  readonly replicaReads: {
+    readonly replica: number;
+    readonly primary: Readonly<Record<ReadFallbackReason, number>>;
+  };
 }
 
 /** The connections of each node's pool (FailoverEngine.connectionUsage). */
@@ -41,6 +50,12 @@ export class PoolMetrics {
   private outageCount = 0;
   private lastOutage: number | undefined;
   private maxOutage: number | undefined;
+  private readsOnReplica = 0;
+  private readonly readsOnPrimary: Record<ReadFallbackReason, number> = {
+    'no-replica': 0,
+    'replicas-failed': 0,
+    'causal-wait': 0,
+  };
   /** Observers of what the counters count (the OpenTelemetry instruments). */
   private readonly listeners: ((change: MetricChange) => void)[] = [];
 
@@ -80,6 +95,13 @@ export class PoolMetrics {
     this.tell({ kind: 'outage', seconds });
   }
 
+  /** A read marked `readFrom: 'replica'` answered, from a replica or from the primary. */
+  replicaRead(outcome: ReplicaReadOutcome): void {
+    if (outcome === 'replica') this.readsOnReplica++;
+    else this.readsOnPrimary[outcome]++;
+    this.tell({ kind: 'replica-read', outcome });
+  }
+
   /** The engine counted one more WriteOutcomeUnknownError. */
   outcomeUnknownCounted(): void {
     this.tell({ kind: 'outcome-unknown' });
@@ -107,6 +129,7 @@ export class PoolMetrics {
         ...(n.lagMs !== undefined && { lagSeconds: n.lagMs / 1000 }),
       })),
       connections: this.connections(),
+      replicaReads: { replica: this.readsOnReplica, primary: { ...this.readsOnPrimary } },
     };
   }
 
@@ -119,4 +142,5 @@ export type MetricChange =
   | { readonly kind: 'primary-change' }
   | { readonly kind: 'outage'; readonly seconds: number }
   | { readonly kind: 'rerun'; readonly reason: string }
-  | { readonly kind: 'outcome-unknown' };
+  | { readonly kind: 'outcome-unknown' }
+  | { readonly kind: 'replica-read'; readonly outcome: ReplicaReadOutcome };

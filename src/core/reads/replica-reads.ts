@@ -28,6 +28,9 @@ const READ = { reRunnable: true };
 /** Why a replica read went to the primary (or failed with NoReplicaError). */
 export type ReadFallbackReason = 'no-replica' | 'replicas-failed' | 'causal-wait';
 
+/** Where a read marked `readFrom: 'replica'` ran: a replica, or the primary and why. */
+export type ReplicaReadOutcome = 'replica' | ReadFallbackReason;
+
 /**
  * Reads marked `readFrom: 'replica'`: each goes to the next eligible replica in turn
  * (eligible-replicas.ts). A read is safe to run again, so one that fails on a replica for any reason
@@ -38,12 +41,8 @@ export type ReadFallbackReason = 'no-replica' | 'replicas-failed' | 'causal-wait
  */
 export class ReplicaReads<Connection> {
   private readonly turns = new ReplicaTurns();
-  /** Reads that went to the primary, by reason: `pool.metrics()` and the tests see them. */
-  readonly fallbacks: Record<ReadFallbackReason, number> = {
-    'no-replica': 0,
-    'replicas-failed': 0,
-    'causal-wait': 0,
-  };
+  /** Told where each read ran that answered (`pool.metrics()` counts them). */
+  onRead: (outcome: ReplicaReadOutcome) => void = () => undefined;
 
   constructor(
     private readonly host: ReplicaReadsHost<Connection>,
@@ -81,6 +80,7 @@ export class ReplicaReads<Connection> {
           work(connection, replica, (readError, result) => {
             if (readError === undefined || readError === null || readError === false) {
               pool.release(connection, false);
+              this.onRead('replica');
               return done(undefined, result);
             }
             // The statement's own error (syntax, a write on a read-only replica...) is the caller's,
@@ -123,7 +123,9 @@ export class ReplicaReads<Connection> {
       done(new NoReplicaError(message, { cause }));
       return;
     }
-    this.fallbacks[reason]++;
-    this.host.onPrimary(work, done);
+    this.host.onPrimary(work, (error, result) => {
+      if (error === undefined || error === null || error === false) this.onRead(reason);
+      done(error, result);
+    });
   }
 }
