@@ -43,6 +43,7 @@ export type { PoolMetricsSnapshot } from './core/metrics/pool-metrics';
 export type { ExclusionReason, NodeView, ReplicationLink } from './core/node';
 export type { FailoverOptions, MetricsOptions, MonitorOptions } from './core/options';
 export type { QueryFlags } from './core/query-flags';
+export type { HeartbeatOptions } from './core/reads/heartbeat-options';
 export type { ReadsOptions } from './core/reads/options';
 export type { RetryReason } from './core/retry';
 export type { Topology } from './core/topology';

@@ -16,6 +16,23 @@ export type RunSql = (sql: string, values?: readonly unknown[]) => Promise<reado
 /** Asks a node what it is, on one monitor connection (see Dialect.createProber). */
 export type NodeProber = (run: RunSql) => Promise<NodeProbe>;
 
+/** What a prober may be asked to read besides the node's own state. */
+export interface ProberOptions {
+  /** `reads.heartbeat.table`: a replica's staleness is the age of the beat it holds there. */
+  readonly heartbeatTable?: string;
+}
+
+/**
+ * The statements of `reads.heartbeat`, for an engine that needs one to measure replicas to the
+ * millisecond (MySQL/MariaDB; PostgreSQL has replay timestamps). The prober reads the beat's age.
+ */
+export interface HeartbeatSql {
+  /** Creates the one-row table if it is missing. */
+  create(table: string): string;
+  /** Writes the beat: the server's time now, to the microsecond. */
+  beat(table: string): string;
+}
+
 /** What the driver layer knows about a failure, beyond the error itself. */
 export interface FailureContext {
   /** Opening a connection failed, or a statement on an open connection did. */
@@ -42,7 +59,9 @@ export interface Dialect {
    * A prober for one monitor connection. It may learn on its first runs what that server supports
    * (version, privileges, which statements exist) and remember it for the connection's life.
    */
-  createProber(): NodeProber;
+  createProber(options?: ProberOptions): NodeProber;
+  /** The heartbeat's statements, where the engine measures replicas with one (reads.heartbeat). */
+  readonly heartbeat?: HeartbeatSql;
   /** One round trip, any privilege: whether a new session can write (checked before first use). */
   readonly sessionWritableSql: string;
   /** Reads the answer to `sessionWritableSql`. */

@@ -24,6 +24,7 @@ import { Prober } from './prober';
 import type { ResolvedPromotionOptions } from './promotion/options';
 import { Promoter } from './promotion/promoter';
 import { type CausalPosition, decodeCausalToken, encodeCausalToken } from './reads/causal-token';
+import { type HeartbeatWriter, heartbeatWriterFor } from './reads/heartbeat-writer';
 import { type ResolvedReadsOptions, resolveReadsOptions } from './reads/options';
 import { ReplicaReads } from './reads/replica-reads';
 import { decide, endedByServer, type FailureKind, type Operation, type RetryReason } from './retry';
@@ -108,6 +109,8 @@ export class FailoverEngine<Connection> {
   private readonly lostWrites: WritesLostDetector;
   /** Statements marked `readFrom: 'replica'` (reads/replica-reads.ts). */
   readonly replicaReads: ReplicaReads<Connection>;
+  /** `reads.heartbeat` (MySQL/MariaDB): the beat on the primary that replicas are measured by. */
+  private readonly heartbeat: HeartbeatWriter | undefined;
 
   constructor(
     nodes: readonly NodeAddress[],
@@ -121,7 +124,7 @@ export class FailoverEngine<Connection> {
   ) {
     this.nodes = nodes;
     this.emit = guardEmit(emit);
-    this.prober = new Prober(driver);
+    this.prober = new Prober(driver, { heartbeatTable: reads.heartbeat?.table });
     this.monitor = new Monitor(
       nodes,
       this.prober.probe,
@@ -151,6 +154,13 @@ export class FailoverEngine<Connection> {
       },
       reads,
     );
+    this.heartbeat = heartbeatWriterFor(
+      reads.heartbeat,
+      driver,
+      { primary: () => this.monitor.current().primary ?? undefined },
+      clock,
+      monitorOptions.timeoutMs,
+    );
     this.hung = new HungNodes(options.abandonAfterMs ?? options.waitForPrimaryMs, clock, {
       abandon: (node, downForMs) => this.abandon(node, downForMs),
       recovered: (node) => this.sweepDeadConnections(node),
@@ -161,6 +171,7 @@ export class FailoverEngine<Connection> {
     this.startedAt = this.clock.now();
     this.noPrimarySince = this.startedAt;
     this.monitor.start();
+    this.heartbeat?.start();
   }
 
   topology(): TopologySnapshot {
@@ -601,6 +612,7 @@ export class FailoverEngine<Connection> {
     await this.idle(END_WAIT_MS);
     this.hung.stop();
     await this.promoter?.stop();
+    await this.heartbeat?.stop();
     await this.monitor.stop();
     await Promise.all([this.prober.close(), ...[...this.pools.values()].map((p) => p.end())]);
   }

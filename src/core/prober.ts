@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import type { NodeProber, RunSql } from './dialect';
+import type { NodeProber, ProberOptions, RunSql } from './dialect';
 import type { Driver } from './driver';
 import type { NodeAddress, NodeProbe } from './node';
 import { ProbeAnswerError } from './probe-answer';
@@ -30,7 +30,10 @@ export class Prober {
   private readonly sessions = new Map<string, OpenSession>();
   private closed = false;
 
-  constructor(private readonly driver: Pick<Driver<unknown>, 'dialect' | 'openProbeSession'>) {}
+  constructor(
+    private readonly driver: Pick<Driver<unknown>, 'dialect' | 'openProbeSession'>,
+    private readonly options?: ProberOptions,
+  ) {}
 
   /** Asks `node` what it is. Gives up, closing the connection, when `signal` aborts (a timeout). */
   readonly probe = async (node: NodeAddress, signal: AbortSignal): Promise<NodeProbe> => {
@@ -87,7 +90,7 @@ export class Prober {
     const session = this.driver.openProbeSession(node);
     const open: OpenSession = {
       session,
-      probe: this.driver.dialect.createProber(),
+      probe: this.driver.dialect.createProber(this.options),
       running: false,
       renewed: false,
       destroyed: false,

@@ -16,14 +16,14 @@ import {
   GALERA_NOT_PREPARED,
 } from './support/galera-replies';
 import { MARIADB_PRIMARY_VARIABLES, MARIADB_VERSION, serverError } from './support/mysql-replies';
+import { scriptedMysqlRun } from './support/scripted-mysql-run';
 
 const VERSION = 'SELECT @@version AS version, @@version_comment';
 const VARIABLES = 'SELECT @@global.read_only AS read_only, @@version AS version, @@server_id AS server_id';
 
 /** A probe connection answering from `variables`; multi-statement queries get each answer. */
 function galeraServer(variables: () => Row) {
-  const asked: string[] = [];
-  const answer = (text: string): readonly Row[] => {
+  return scriptedMysqlRun((text) => {
     if (text.startsWith(VERSION)) return [MARIADB_VERSION];
     if (text.startsWith('SHOW REPLICA STATUS')) return [];
     if (!text.startsWith(VARIABLES)) throw new Error(`unscripted statement: ${text}`);
@@ -31,14 +31,7 @@ function galeraServer(variables: () => Row) {
     return [
       text.includes('GLOBAL_STATUS') ? variables() : { ...variables(), wsrep_cluster_status: undefined },
     ];
-  };
-  const run = async (sql: string): Promise<readonly Row[]> => {
-    const statements = sql.split(';').map((s) => s.replace(/\s+/g, ' ').trim());
-    asked.push(...statements);
-    if (statements.length === 1) return answer(statements[0] as string);
-    return statements.map(answer) as unknown as Row[];
-  };
-  return { run, asked };
+  });
 }
 
 describe('Galera probe (replies recorded from MariaDB 10.11 with galera-4)', () => {

@@ -1,6 +1,7 @@
 import type { Dialect } from '../../core/dialect';
 import { compareMysqlFamilyPositions, mysqlFamilyHolds } from '../positions';
 import { classifyMysqlError } from './errors';
+import { mysqlHeartbeat } from './heartbeat';
 import { mysqlOperations } from './operations';
 import { createMysqlProber } from './probe';
 import { runningSessionsSql, SESSION_WRITABLE_SQL } from './session';
@@ -26,4 +27,5 @@ export const mysqlDialect: Dialect = {
   operations: mysqlOperations,
   comparePositions: compareMysqlFamilyPositions,
   holdsPosition: mysqlFamilyHolds,
+  heartbeat: mysqlHeartbeat,
 };

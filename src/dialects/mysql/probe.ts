@@ -1,4 +1,4 @@
-import type { NodeProber, Row, RunSql } from '../../core/dialect';
+import type { NodeProber, ProberOptions, Row, RunSql } from '../../core/dialect';
 import type { NodeProbe, ReplicationLink } from '../../core/node';
 import { withoutUndefined } from '../../core/objects';
 import { unreadableAnswer } from '../../core/probe-answer';
@@ -6,6 +6,7 @@ import { errnoOf } from './errors';
 import { type MysqlServerVersion, replicaStatusStatements, serverVersionOf } from './flavour';
 import { galeraStateOf, galeraVariablesSql, isGaleraNode } from './galera';
 import { parseGtidList, takeoverSequence } from './gtid';
+import { heartbeatAgeSql } from './heartbeat';
 import { numberOf, stringOf, truthy } from './values';
 
 /**
@@ -49,6 +50,13 @@ export interface MysqlProbeMemory {
    * too, in the same SELECT. Unknown until the first probe's variables have answered.
    */
   galera?: boolean;
+  /** `reads.heartbeat.table`: the combined probe reads the age of the beat this node holds. */
+  heartbeatTable?: string;
+  /**
+   * Probes left before the heartbeat is read again, after the server refused it (the table not
+   * created yet, or not readable by this account): meanwhile, staleness is Seconds_Behind_Source.
+   */
+  heartbeatPause?: number;
 }
 
 const MARIADB_GTID_VARIABLES = `SELECT @@global.read_only AS read_only, @@version AS version,
@@ -75,10 +83,17 @@ const MYSQL_VARIABLES = [
 const UNSUPPORTED_ERRNOS = new Set([1064, 1193]);
 /** ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR on the statement (not at login). */
 const DENIED_ERRNOS = new Set([1227, 1045]);
+/**
+ * What only the heartbeat's statement can get: no such table (1146) or database (1049), SELECT
+ * denied on it (1142), a table of that name with other columns (1054).
+ */
+const HEARTBEAT_ERRNOS = new Set([1146, 1049, 1142, 1054]);
+/** After the heartbeat was refused, probes before it is read again (~30 s at the default interval). */
+const HEARTBEAT_PAUSE_PROBES = 30;
 
 /** A prober for one connection: it learns the server's version and which statements work there. */
-export function createMysqlProber(): NodeProber {
-  const memory: MysqlProbeMemory = {};
+export function createMysqlProber(options?: ProberOptions): NodeProber {
+  const memory: MysqlProbeMemory = withoutUndefined({ heartbeatTable: options?.heartbeatTable });
   return (run) => probeMysql(run, memory);
 }
 
@@ -116,28 +131,50 @@ async function combinedProbe(
   run: RunSql,
   server: MysqlServerVersion,
   memory: MysqlProbeMemory,
+  withHeartbeat = true,
 ): Promise<NodeProbe | undefined> {
   if (memory.combined === false || memory.variablesIndex === undefined) return undefined;
   if (memory.replicaStatusDenied || memory.replicaIndex === undefined) return undefined;
   const variablesSql = variableStatements(server, memory)[memory.variablesIndex];
   const statusSql = replicaStatusStatements(server)[memory.replicaIndex];
   if (!variablesSql || !statusSql) return undefined;
+  const heartbeatSql = withHeartbeat ? heartbeatStatement(memory) : undefined;
+  const statements = heartbeatSql ? [variablesSql, statusSql, heartbeatSql] : [variablesSql, statusSql];
   try {
     // Each statement's rows, in order: mysql2's answer to a multi-statement query.
-    const results = (await run(`${variablesSql};\n${statusSql}`)) as readonly unknown[];
-    const [variables, status] = results;
-    if (results.length !== 2 || !Array.isArray(variables) || !Array.isArray(status)) {
+    const results = (await run(statements.join(';\n'))) as readonly unknown[];
+    const [variables, status, heartbeat] = results;
+    if (results.length !== statements.length || !Array.isArray(variables) || !Array.isArray(status)) {
       memory.combined = false;
       return undefined;
     }
     memory.combined = true;
-    return parseProbe(server, (variables[0] as Row | undefined) ?? {}, status as Row[]);
+    const ageUs = Array.isArray(heartbeat)
+      ? numberOf((heartbeat[0] as Row | undefined)?.heartbeat_age_us)
+      : undefined;
+    return parseProbe(server, (variables[0] as Row | undefined) ?? {}, status as Row[], ageUs);
   } catch (error) {
+    const errno = errnoOf(error);
+    if (heartbeatSql && errno !== undefined && HEARTBEAT_ERRNOS.has(errno)) {
+      // The statements before it ran; the connection is fine: probe again without the heartbeat.
+      memory.heartbeatPause = HEARTBEAT_PAUSE_PROBES;
+      return combinedProbe(run, server, memory, false);
+    }
     // A connection without multiple statements answers with a syntax error (1064): ask one by one.
-    if (memory.combined === true || errnoOf(error) !== 1064) throw error;
+    if (memory.combined === true || errno !== 1064) throw error;
     memory.combined = false;
     return undefined;
   }
+}
+
+/** The heartbeat's statement for this probe, unless there is none or it is paused. */
+function heartbeatStatement(memory: MysqlProbeMemory): string | undefined {
+  if (memory.heartbeatTable === undefined) return undefined;
+  if (memory.heartbeatPause) {
+    memory.heartbeatPause--;
+    return undefined;
+  }
+  return heartbeatAgeSql(memory.heartbeatTable);
 }
 
 /** The variables statements this server may know, best first; with the wsrep state on a Galera node. */
@@ -185,12 +222,14 @@ async function firstThatWorks(
 
 /**
  * The probe's answer as the engine takes it. `replicaRows` is the replica status (one row per
- * channel; none on a primary), or undefined when the account may not read it.
+ * channel; none on a primary), or undefined when the account may not read it. `heartbeatAgeUs`: how
+ * old the heartbeat row this node holds is (reads.heartbeat), when it was read.
  */
 export function parseProbe(
   server: MysqlServerVersion,
   variables: Row,
   replicaRows: readonly Row[] | undefined,
+  heartbeatAgeUs?: number,
 ): NodeProbe {
   if (numberOf(variables.read_only) === undefined && stringOf(variables.read_only) === undefined) {
     throw unreadableAnswer('read_only', 'a number or a string', variables.read_only);
@@ -214,12 +253,24 @@ export function parseProbe(
     generation: role === 'primary' && mariadb && !galera ? mariadbGeneration(variables) : undefined,
     position: position === '' ? undefined : position,
     replication,
-    lagMs:
-      role === 'replica' && replication?.lagSeconds !== undefined ? replication.lagSeconds * 1000 : undefined,
+    lagMs: role === 'replica' ? replicaLagMs(replication, heartbeatAgeUs) : undefined,
     lineage: role === 'primary' ? lineageOf(variables, mariadb) : undefined,
     serverVersion: stringOf(variables.version) ?? server.text,
     galera,
   });
+}
+
+/**
+ * A replica's staleness: the heartbeat's age when there is one (to the millisecond; a beat from a
+ * clock slightly ahead reads as a small negative age: 0), else Seconds_Behind_Source in whole
+ * seconds (NULL while the applier is stopped: unknown).
+ */
+function replicaLagMs(
+  replication: ReplicationLink | undefined,
+  heartbeatAgeUs: number | undefined,
+): number | undefined {
+  if (heartbeatAgeUs !== undefined) return Math.max(0, Math.round(heartbeatAgeUs / 1000));
+  return replication?.lagSeconds !== undefined ? replication.lagSeconds * 1000 : undefined;
 }
 
 interface ParsedLink {
