@@ -150,6 +150,7 @@ export class FailoverEngine<Connection> {
         reportFailure: (node, error) => this.monitor.reportFailure(node, error),
         sqlOn: (connection) => this.sqlOn(connection),
         operations: driver.dialect.operations,
+        clock,
         onPrimary: (work, done) => this.send(READ, work, done),
       },
       reads,

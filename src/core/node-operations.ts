@@ -59,6 +59,11 @@ export interface NodeOperations {
   receivedPosition(run: RunSql): Promise<string | undefined>;
   /** Waits until this node has applied `position` (from `currentPosition`); false when `timeoutMs` ran out. */
   waitForPosition(run: RunSql, position: string, timeoutMs: number): Promise<boolean>;
+  /**
+   * A Galera member: waits until it has applied every transaction the group committed before the
+   * call (`wsrep_sync_wait`); false when the server's wait ran out. Absent where there is no Galera.
+   */
+  waitForGroupCommits?(run: RunSql): Promise<boolean>;
   /** Whether and how this primary waits for replicas before acknowledging a commit. */
   readDurability(run: RunSql): Promise<Durability>;
   /**

@@ -1,5 +1,5 @@
 import { chooseGaleraWriter, isGaleraCluster } from './galera-writer';
-import type { ExclusionReason, NodeAddress, NodeProbe, NodeView } from './node';
+import type { ExclusionReason, GaleraState, NodeAddress, NodeProbe, NodeView } from './node';
 import { withoutUndefined } from './objects';
 
 /** What the monitor knows about one node; the input of `deriveTopology`. */
@@ -113,7 +113,9 @@ export function deriveTopology(
       generation: probe?.generation,
       position: probe?.position,
       lagBytes: lagOf(probe, primaryBytes),
-      lagMs: probe?.lagMs,
+      // A Galera member has no time measure of its own; Synced, it applies what the group certified,
+      // with flow control holding its queue to a few transactions: 0 (docs/galera.md, Reads).
+      lagMs: galera && probe?.galera ? galeraMemberLag(probe.galera, s === primaryState) : probe?.lagMs,
       lineage: probe?.lineage,
       identity: s.probe?.identity,
       replication: probe?.replication,
@@ -215,4 +217,9 @@ export function topologyView(snapshot: TopologySnapshot): Topology {
     views.set(snapshot, view);
   }
   return view;
+}
+
+/** A usable Galera member other than the writer reads as 0 ms behind; the writer, and the rest, have none. */
+function galeraMemberLag(galera: GaleraState, writer: boolean): number | undefined {
+  return galera.usable && !writer ? 0 : undefined;
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import type { RunSql } from '../dialect';
 import { NoReplicaError } from '../errors';
 import type { NodeView } from '../node';
@@ -7,6 +8,7 @@ import { decide, type FailureKind } from '../retry';
 import type { TopologySnapshot } from '../topology';
 import type { Done, Work } from '../work';
 import type { CausalPosition } from './causal-token';
+import { waitForCausalPosition } from './causal-wait';
 import { eligibleReplicas, ReplicaTurns } from './eligible-replicas';
 import type { ResolvedReadsOptions } from './options';
 
@@ -19,6 +21,7 @@ export interface ReplicaReadsHost<Connection> {
   reportFailure(node: string, error: unknown): void;
   sqlOn(connection: Connection): RunSql;
   readonly operations: NodeOperations;
+  readonly clock: Clock;
   /** Runs a read on the primary, under the usual re-run rules. */
   onPrimary<T>(work: Work<Connection, T>, done: Done<T>): void;
 }
@@ -92,16 +95,29 @@ export class ReplicaReads<Connection> {
             failed(connection, readError);
           });
         if (!after) return read();
-        this.host.operations
-          .waitForPosition(this.host.sqlOn(connection), after.position, this.options.causalWaitMs)
-          .then(
-            (reached) => {
-              if (reached) return read();
-              pool.release(connection, false);
-              this.fallback('causal-wait', work, done, undefined);
-            },
-            (waitError: unknown) => failed(connection, waitError),
-          );
+        const { operations, clock } = this.host;
+        const run = this.host.sqlOn(connection);
+        waitForCausalPosition(
+          operations,
+          run,
+          replica,
+          after.position,
+          this.options.causalWaitMs,
+          clock,
+        ).then(
+          (outcome) => {
+            if (outcome === 'reached') return read();
+            // A connection still waiting on the server is not handed to anyone else.
+            const stuck = outcome === 'stuck';
+            pool.release(
+              connection,
+              stuck,
+              stuck ? new Error('the causal wait did not answer in time') : undefined,
+            );
+            this.fallback('causal-wait', work, done, undefined);
+          },
+          (waitError: unknown) => failed(connection, waitError),
+        );
       });
     };
     next();

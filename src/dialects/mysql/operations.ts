@@ -109,6 +109,19 @@ export const mysqlOperations: NodeOperations = {
     return numberOf(row?.result) === 0;
   },
 
+  async waitForGroupCommits(run) {
+    try {
+      // For this one statement only (MariaDB's SET STATEMENT): the session keeps wsrep_sync_wait 0.
+      // A causality check before a SELECT: the node first applies what the group had committed.
+      await run('SET STATEMENT wsrep_sync_wait = 1 FOR SELECT 1');
+      return true;
+    } catch (error) {
+      // Lock wait timeout: the provider's repl.causal_read_timeout ran out.
+      if (errnoOf(error) === 1205) return false;
+      throw error;
+    }
+  },
+
   async readDurability(run) {
     const prefix = semiSyncPrefix(await serverVersionOf(run), 'primary');
     let row: Row | undefined;
