@@ -15,6 +15,7 @@ import { ITEM_ROWS } from './overhead/workloads';
 import { measureCausal } from './reads/causal';
 import { POOL_SIZE, READS_ENGINES, READS_OPTIONS, type ReadsEngineKit } from './reads/engines';
 import { replicasFit } from './reads/fit';
+import { type LagCell, lagTable, measureLag } from './reads/lag-measure';
 import { parseReadsPlan } from './reads/plan';
 import { causalTable, type EngineCells, problems, throughputTable } from './reads/print';
 import { measureThroughput } from './reads/throughput';
@@ -50,6 +51,9 @@ console.log(
 );
 
 const measured: EngineCells[] = [];
+const lags: { engine: ReadsEngineKit['engine']; cells: LagCell[] }[] = [];
+/** How long each lag cell samples (the monitor probes every second). */
+const LAG_MS = plan.smoke ? 3_000 : 20_000;
 const failures: string[] = [];
 
 async function measureEngine(kit: ReadsEngineKit): Promise<void> {
@@ -65,8 +69,14 @@ async function measureEngine(kit: ReadsEngineKit): Promise<void> {
     console.log(`  throughput: ratio replica/primary ${cells.throughput.result.ratio.toFixed(3)}`);
     cells.causal.push(await measureCausal(subject, 'not delayed', plan));
     console.log('  after a token, replicas not delayed: done');
+    const lag = {
+      engine: kit.engine,
+      cells: await measureLag(subject, subject.lagMeasures, 'not delayed', LAG_MS),
+    };
+    lags.push(lag);
     const delayed = await subject.delayReplicas();
     await replicasFit(subject, READS_OPTIONS.maxLagMs);
+    lag.cells.push(...(await measureLag(subject, subject.lagMeasures, delayed, LAG_MS)));
     cells.causal.push(await measureCausal(subject, delayed, plan));
     console.log(`  after a token, replicas ${delayed}: done`);
   });
@@ -89,6 +99,11 @@ failures.push(...measured.flatMap(problems));
 
 console.log(`\nRead throughput, primary only against readFrom: 'replica'\n\n${throughputTable(measured)}\n`);
 console.log(`A read after a causal token against a plain replica read\n\n${causalTable(measured)}\n`);
+console.log(
+  `How each measure read the replicas' staleness (lagMs, sampled every 200 ms for ${LAG_MS / 1000} s ` +
+    'per cell under one writer every 20 ms)\n\n' +
+    `${lagTable(lags)}\n`,
+);
 console.log(`Machine: ${machineLine}`);
 console.log(`Command: ${command}`);
 if (failures.length > 0) {

@@ -28,16 +28,16 @@ export interface ReadsEngineKit {
   withSubject<T>(use: (subject: ReadsSubject) => Promise<T>): Promise<T>;
 }
 
-/** Hands `use` the subject, and ends its pool whatever happens. */
+/** Hands `use` the subject, and ends its pools whatever happens. */
 async function using<T>(
-  pool: { end(): Promise<void> },
+  pools: readonly { end(): Promise<void> }[],
   subject: ReadsSubject,
   use: (subject: ReadsSubject) => Promise<T>,
 ): Promise<T> {
   try {
     return await use(subject);
   } finally {
-    await pool.end();
+    await Promise.all(pools.map((pool) => pool.end()));
   }
 }
 
@@ -64,7 +64,8 @@ export const READS_ENGINES: readonly ReadsEngineKit[] = [
         const pool = createPgPool(options);
         const query: Query = async (text, values, flags) =>
           (await pool.query({ text, values, ...flags })).rows;
-        return using(pool, readsSubject('postgres', server, cluster, pool, query, PG_DELAY), use);
+        const measures = [{ label: 'replay timestamps', health: () => pool.health() }];
+        return using([pool], readsSubject('postgres', server, cluster, pool, query, PG_DELAY, measures), use);
       }),
   },
   {
@@ -78,7 +79,18 @@ export const READS_ENGINES: readonly ReadsEngineKit[] = [
         const pool = createMysqlPromisePool(options);
         const query: Query = async (sql, values, flags) =>
           (await pool.query({ sql, values, ...flags }))[0] as Rows;
-        return using(pool, readsSubject('mysql', server, cluster, pool, query, MARIADB_DELAY), use);
+        // A second pool, with the heartbeat, only to compare its measure with Seconds_Behind_Master.
+        const beating = createMysqlPromisePool({
+          ...options,
+          connectionLimit: 1,
+          reads: { heartbeat: true },
+        });
+        const measures = [
+          { label: 'Seconds_Behind_Master', health: () => pool.health() },
+          { label: 'heartbeat every 100 ms', health: () => beating.health() },
+        ];
+        const subject = readsSubject('mysql', server, cluster, pool, query, MARIADB_DELAY, measures);
+        return using([pool, beating], subject, use);
       }),
   },
 ];

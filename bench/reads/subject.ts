@@ -1,6 +1,7 @@
 import type { PoolHealth } from '../../src/core/health';
 import type { TestCluster } from '../../src/testing';
 import type { OverheadEngine } from '../overhead/workloads';
+import type { LagMeasure } from './lag-measure';
 
 export type Rows = Record<string, unknown>[];
 
@@ -37,6 +38,8 @@ export interface ReadsSubject extends ReadsPool {
   readonly replicas: readonly string[];
   /** Delays every replica's apply on purpose; says how, for people. */
   delayReplicas(): Promise<string>;
+  /** The ways replicas' staleness is measured here, each by a pool of its own (lag-measure.ts). */
+  readonly lagMeasures: readonly LagMeasure[];
 }
 
 /** The subject of one engine's cells; `delay` makes the replicas look far away, or busy. */
@@ -47,6 +50,7 @@ export function readsSubject(
   pool: ReadsPool,
   query: Query,
   delay: ReplicaDelay,
+  lagMeasures: readonly LagMeasure[],
 ): ReadsSubject {
   const replicas = cluster.nodes.map((n) => n.name).filter((name) => name !== cluster.primary);
   return {
@@ -58,6 +62,7 @@ export function readsSubject(
     query,
     causalToken: () => pool.causalToken(),
     health: () => pool.health(),
+    lagMeasures,
     async delayReplicas() {
       for (const node of replicas) for (const sql of delay.statements) await cluster.query(node, sql);
       return delay.label;
