@@ -27,7 +27,14 @@ import { type CausalPosition, decodeCausalToken, encodeCausalToken } from './rea
 import { type HeartbeatWriter, heartbeatWriterFor } from './reads/heartbeat-writer';
 import { type ResolvedReadsOptions, resolveReadsOptions } from './reads/options';
 import { ReplicaReads } from './reads/replica-reads';
-import { decide, endedByServer, type FailureKind, type Operation, type RetryReason } from './retry';
+import {
+  type Decision,
+  decide,
+  endedByServer,
+  type FailureKind,
+  type Operation,
+  type RetryReason,
+} from './retry';
 import { describeNodes, Router } from './router';
 import type { TopologySnapshot } from './topology';
 import { type Done, promiseOf, type Work, workOf } from './work';
@@ -395,13 +402,17 @@ export class FailoverEngine<Connection> {
     work(connection, node, (error, result) => {
       if (!error) return finish(undefined, result, pinned);
       const kind = this.classify(error, connection);
-      const decision = decide(kind, operation);
+      const decision = this.certificationFailure(error, connection, node) ?? decide(kind, operation);
       if (decision.action === 'surface') return finish(error, undefined, pinned);
-      this.monitor.reportFailure(node.name, error);
+      // A certification failure says nothing against the node: it stays the writer, unprobed.
+      const nodeFailed = decision.action !== 'retry' || decision.reason !== 'certification-failure';
+      if (nodeFailed) this.monitor.reportFailure(node.name, error);
       // After the report: a probe that clears the suspicion it raised starts later still.
       const failedAt = this.clock.now();
       const goOn = () => {
-        this.poolFor(node).release(connection, true, error);
+        // The connection that met a certification failure is sound: it goes back to the pool.
+        if (nodeFailed) this.poolFor(node).release(connection, true, error);
+        else this.poolFor(node).release(connection, false);
         if (decision.action === 'outcome-unknown') {
           const unknown = this.outcomeUnknown(kind, node, attempt, error, this.cutBecause(node, connection));
           return finish(unknown, undefined, undefined);
@@ -421,6 +432,20 @@ export class FailoverEngine<Connection> {
         still ? finish(error, undefined, pinned) : goOn(),
       );
     });
+  }
+
+  /**
+   * A statement that was its own transaction, rolled back by a Galera node at COMMIT because a write
+   * certified first elsewhere touched its rows (reported as a deadlock, 1213): it applied nothing,
+   * and the conflict came from the cluster (another node took writes), not from the app's own lock
+   * order, so it runs again, like a write refused by a read-only node. Only on Galera, and only for
+   * a statement sent alone (a multi-statement text may have committed part): on plain InnoDB a
+   * deadlock reaches the caller as the driver reports it, and `pool.transaction` re-runs its own.
+   */
+  private certificationFailure(error: unknown, connection: Connection, node: NodeView): Decision | undefined {
+    if (!node.galera || this.driver.stateOf(connection).multiStatement) return undefined;
+    if (this.driver.dialect.transactions.conflictOf(error) !== 'deadlock') return undefined;
+    return { action: 'retry', reason: 'certification-failure' };
   }
 
   /** The engine's clock, for callers of `stillPrimary`. */

@@ -31,8 +31,12 @@ export type FailureKind =
   /** The application's own error (constraint, syntax, ...): reaches the caller unchanged. */
   | 'application';
 
-/** Why the pool re-runs a statement: the failures that certainly applied nothing (or a re-runnable one's lost connection). */
-export type RetryReason = Exclude<FailureKind, 'application' | 'timed-out'>;
+/**
+ * Why the pool re-runs a statement: the failures that certainly applied nothing (or a re-runnable
+ * one's lost connection); `certification-failure`: a Galera node rolled the statement back at
+ * COMMIT because a write certified first on another node touched the same rows (engine.ts).
+ */
+export type RetryReason = Exclude<FailureKind, 'application' | 'timed-out'> | 'certification-failure';
 
 export type Decision =
   | { readonly action: 'retry'; readonly reason: RetryReason }
