@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPromisePool, type FailoverMysqlPromisePool } from '../../src/drivers/mysql2';
-import { type GaleraCluster, harness, startGaleraCluster } from '../../src/testing';
-import { processesIn } from './support/processes';
-import { skipOrFail } from './support/required-servers';
+import { type GaleraCluster, startGaleraCluster } from '../../src/testing';
+import { endGaleraSuite, galeraUnavailable } from './support/galera-suite';
 import { eventually } from './support/wait';
 
 /*
@@ -12,15 +11,9 @@ import { eventually } from './support/wait';
  * `wsrep_causal_reads` shows; a desynced member gets no reads.
  */
 
-function galeraUnavailable(): string | undefined {
-  const reason = harness.missingServer('galera');
-  if (reason) skipOrFail('MariaDB Galera (the Galera read tests)', reason);
-  return reason;
-}
-
 type Row = Record<string, unknown>;
 
-describe.skipIf(galeraUnavailable() !== undefined)('replica reads on Galera', () => {
+describe.skipIf(galeraUnavailable('the Galera read tests') !== undefined)('replica reads on Galera', () => {
   let cluster: GaleraCluster;
   let writer: FailoverMysqlPromisePool;
   let reader: FailoverMysqlPromisePool;
@@ -59,13 +52,7 @@ describe.skipIf(galeraUnavailable() !== undefined)('replica reads on Galera', ()
     reader = newPool();
   }, 180_000);
 
-  afterAll(async () => {
-    await writer?.end();
-    await reader?.end();
-    const baseDir = cluster?.baseDir;
-    await cluster?.destroy();
-    if (baseDir) expect(processesIn(baseDir)).toEqual([]);
-  }, 60_000);
+  afterAll(() => endGaleraSuite(cluster, [writer, reader]), 60_000);
 
   it('spreads reads over the two members that are not the writer; plain reads make no causality check', async () => {
     const writerNode = await ready();
