@@ -156,6 +156,7 @@ export class FailoverEngine<Connection> {
         classify: (error, connection) => this.classify(error, connection),
         reportFailure: (node, error) => this.monitor.reportFailure(node, error),
         sqlOn: (connection) => this.sqlOn(connection),
+        destroy: (connection) => driver.destroy(connection),
         operations: driver.dialect.operations,
         clock,
         onPrimary: (work, done) => this.send(READ, work, done),
@@ -825,6 +826,7 @@ export class FailoverEngine<Connection> {
     } else this.noPrimarySince ??= this.clock.now();
     this.router.update(snapshot, fatal);
     this.retireOthers(snapshot);
+    this.replicaReads.cutReadsOnLost(snapshot);
     const lost = this.lostWrites.update(snapshot);
     if (lost && !this.ended) {
       debug('writes lost: %s had %s, %s does not', lost.from, lost.lastKnownPosition, lost.to);

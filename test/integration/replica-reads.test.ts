@@ -181,6 +181,42 @@ describe.each(oneFixturePerEngine())('replica reads on %s', (_name, fixture) => 
     expect(served.get(portsOf(cluster, ['node2'])[0] as number)).toBeGreaterThan(10);
   });
 
+  it('a replica frozen under reads (SIGSTOP) costs no error; its reads run again elsewhere within the probe timeout', async () => {
+    const cluster = started.cluster(await fixture.start());
+    const pool = started.pool(fixture.pool(cluster));
+    await replicasMeasured(pool);
+    const errors: unknown[] = [];
+    const tookMs: number[] = [];
+    let stop = false;
+    const readers = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        const started = performance.now();
+        try {
+          await pool.read(portSql);
+          tookMs.push(performance.now() - started);
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    cluster.kill('node3', 'SIGSTOP');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      stop = true;
+      await Promise.all(readers);
+    } finally {
+      cluster.kill('node3', 'SIGCONT');
+    }
+    expect(errors).toEqual([]);
+    // The reads caught on the frozen node waited for the monitor to give it up (its probe timeout,
+    // 1 s here, plus a probe interval), not for failover.abandonAfterMs (30 s) or TCP.
+    console.info(
+      `[replica-reads] frozen replica: longest read ${Math.round(Math.max(...tookMs))} ms of ${tookMs.length}`,
+    );
+    expect(Math.max(...tookMs)).toBeLessThan(10_000);
+  });
+
   it('refuses a string that is not a token, naming the option, and reads after a real one', async () => {
     const cluster = started.cluster(await fixture.start());
     const pool = started.pool(fixture.pool(cluster));

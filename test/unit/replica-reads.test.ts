@@ -3,6 +3,7 @@ import { ConfigError } from '../../src/core/errors';
 import { decodeCausalToken, encodeCausalToken } from '../../src/core/reads/causal-token';
 import { eligibleReplicas, ReplicaTurns } from '../../src/core/reads/eligible-replicas';
 import { resolveReadsOptions } from '../../src/core/reads/options';
+import { ReplicaReads } from '../../src/core/reads/replica-reads';
 import type { TopologySnapshot } from '../../src/core/topology';
 import { nodeView } from './support/node-view';
 
@@ -102,4 +103,72 @@ describe("replica reads: the flags on pg's query", () => {
     );
     expect(() => refuseExactlyOnce(call, 'a checked-out client')).toThrow(/query.readFrom/);
   });
+});
+
+describe('replica reads: a replica given up under reads', () => {
+  const nodes = [
+    nodeView('db1', { role: 'primary', writable: true }),
+    nodeView('db2', { lagMs: 0 }),
+    nodeView('db3', { lagMs: 0 }),
+  ];
+  type Conn = { node: string; destroyed: boolean; onDestroy?: () => void };
+
+  /** db3 is frozen: its connect never answers (`hangConnect`), or its statement never does. */
+  function setup(hangConnect: boolean) {
+    let current = snapshot(nodes);
+    const released: string[] = [];
+    const host = {
+      snapshot: () => current,
+      poolFor: (node: { name: string }) => ({
+        acquire: (cb: (error: unknown, connection?: Conn) => void) => {
+          if (node.name === 'db3' && hangConnect) return;
+          cb(undefined, { node: node.name, destroyed: false });
+        },
+        release: (c: Conn, destroy: boolean) => released.push(`${c.node}${destroy ? ' destroyed' : ''}`),
+      }),
+      classify: () => 'connection-lost' as const,
+      reportFailure: () => undefined,
+      sqlOn: () => async () => [],
+      destroy: (c: Conn) => {
+        c.destroyed = true;
+        c.onDestroy?.();
+      },
+      operations: {} as never,
+      clock: {} as never,
+      onPrimary: () => {
+        throw new Error('the primary must not read');
+      },
+    };
+    const reads = new ReplicaReads<Conn>(host as never, resolveReadsOptions({}));
+    const giveUpDb3 = () => {
+      current = snapshot(nodes.map((n) => (n.name === 'db3' ? { ...n, healthy: false } : n)));
+      reads.cutReadsOnLost(current);
+    };
+    return { reads, released, giveUpDb3 };
+  }
+
+  /** A read whose statement answers at once, except on db3, where it waits until its socket is closed. */
+  const work = (c: Conn, _node: unknown, done: (error: unknown, result?: string) => void) => {
+    if (c.node !== 'db3') return done(undefined, c.node);
+    c.onDestroy = () => done(new Error('Connection terminated unexpectedly'));
+  };
+
+  for (const hangConnect of [false, true]) {
+    it(`cuts a read ${hangConnect ? 'waiting for a connection to' : 'running on'} it and runs it on another replica`, async () => {
+      const { reads, released, giveUpDb3 } = setup(hangConnect);
+      // The turn goes db2 then db3: the second read lands on the frozen node.
+      const first = new Promise((resolve) => reads.send(work as never, undefined, (_e, r) => resolve(r)));
+      expect(await first).toBe('db2');
+      let second: unknown;
+      reads.send(work as never, undefined, (_e, r) => {
+        second = r;
+      });
+      await Promise.resolve();
+      expect(second).toBeUndefined();
+      giveUpDb3();
+      await Promise.resolve();
+      expect(second).toBe('db2');
+      expect(released).toEqual(hangConnect ? ['db2', 'db2'] : ['db2', 'db3 destroyed', 'db2']);
+    });
+  }
 });

@@ -20,6 +20,8 @@ export interface ReplicaReadsHost<Connection> {
   /** A query failed on `node`: the monitor probes it at once. */
   reportFailure(node: string, error: unknown): void;
   sqlOn(connection: Connection): RunSql;
+  /** Closes a connection's socket at once: what runs on it fails as connection lost (Driver.destroy). */
+  destroy(connection: Connection): void;
   readonly operations: NodeOperations;
   readonly clock: Clock;
   /** Runs a read on the primary, under the usual re-run rules. */
@@ -46,6 +48,8 @@ export class ReplicaReads<Connection> {
   private readonly turns = new ReplicaTurns();
   /** Told where each read ran that answered (`pool.metrics()` counts them). */
   onRead: (outcome: ReplicaReadOutcome) => void = () => undefined;
+  /** How to cut each read under way on a replica (waiting for a connection, or running), by replica. */
+  private readonly running = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly host: ReplicaReadsHost<Connection>,
@@ -77,10 +81,25 @@ export class ReplicaReads<Connection> {
         this.host.reportFailure(replica.name, error);
         next(error);
       };
+      // Until a connection comes, a replica given up meanwhile (a frozen server accepts the TCP
+      // connection and then says nothing) sends the read on at once; a connection that comes late
+      // is closed.
+      let givenUp = false;
+      const stopWaiting = this.track(replica.name, () => {
+        givenUp = true;
+        failed(undefined, new Error(`${replica.name} stopped answering its probes`));
+      });
       pool.acquire((error, connection) => {
+        stopWaiting();
+        if (givenUp) {
+          if (connection !== undefined) pool.release(connection, true);
+          return;
+        }
         if (error || connection === undefined) return failed(undefined, error);
+        const untrack = this.track(replica.name, () => this.host.destroy(connection));
         const read = () =>
           work(connection, replica, (readError, result) => {
+            untrack();
             if (readError === undefined || readError === null || readError === false) {
               pool.release(connection, false);
               this.onRead('replica');
@@ -107,6 +126,7 @@ export class ReplicaReads<Connection> {
         ).then(
           (outcome) => {
             if (outcome === 'reached') return read();
+            untrack();
             // A connection still waiting on the server is not handed to anyone else.
             const stuck = outcome === 'stuck';
             pool.release(
@@ -116,11 +136,44 @@ export class ReplicaReads<Connection> {
             );
             this.fallback('causal-wait', work, done, undefined);
           },
-          (waitError: unknown) => failed(connection, waitError),
+          (waitError: unknown) => {
+            untrack();
+            failed(connection, waitError);
+          },
         );
       });
     };
     next();
+  }
+
+  /**
+   * The monitor gave up on replicas (a probe failed or timed out): the reads running on them are cut
+   * now and run on another replica, as reads may be. A frozen replica (a stopped VM, SIGSTOP) keeps
+   * its connections open, and its reads would otherwise wait for `failover.abandonAfterMs` (30 s by
+   * default) or for TCP. A replica merely slow to answer one probe costs its reads a second run.
+   */
+  cutReadsOnLost(snapshot: TopologySnapshot): void {
+    for (const node of snapshot.nodes) {
+      const cuts = this.running.get(node.name);
+      if (node.healthy || !cuts || cuts.size === 0) continue;
+      for (const cut of [...cuts]) cut();
+    }
+  }
+
+  /** Counts a read as under way on `node`, `cut` ending it there; the function returned stops counting it. */
+  private track(node: string, cut: () => void): () => void {
+    let set = this.running.get(node);
+    if (!set) {
+      set = new Set();
+      this.running.set(node, set);
+    }
+    const running = set;
+    const once = () => {
+      running.delete(once);
+      cut();
+    };
+    running.add(once);
+    return () => running.delete(once);
   }
 
   private fallback<T>(
