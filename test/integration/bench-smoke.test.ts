@@ -140,6 +140,13 @@ describe('benchmark scripts (smoke)', () => {
       /^\| (PostgreSQL|MariaDB) .*\| (not delayed|replay 100 ms late|apply 1 s late) \| 4 \|/.test(line),
     );
     expect(causal).toHaveLength(engines.length * 2);
+    // How staleness was measured: each measure on time and delayed, with samples (MariaDB: two measures).
+    const lag = lines.filter((line) =>
+      /^\| (PostgreSQL|MariaDB) .*\| (replay timestamps|Seconds_Behind_Master|heartbeat every 100 ms) \| [1-9]\d* \|/.test(
+        line,
+      ),
+    );
+    expect(lag).toHaveLength(engines.includes('mysql') ? 6 : 2);
   });
 
   it('bench:orms --smoke runs the raw pool and Knex through both faults on each engine and prints their table', {
