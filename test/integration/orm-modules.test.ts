@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Sequelize } from 'sequelize';
-import { DataSource } from 'typeorm';
+import { DataSource, EntitySchema } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import type { PoolHealth } from '../../src/core/health';
 import { createMysql2Module } from '../../src/drivers/mysql2';
-import { createPgModule } from '../../src/drivers/pg';
+import { createPgModule, READ_REPLICAS } from '../../src/drivers/pg';
 import type { TestCluster } from '../../src/testing';
 import type { EngineFixture } from './support/engine-fixture';
 import { oneFixturePerEngine } from './support/fixtures';
@@ -14,6 +15,7 @@ import {
   typeormWrites,
   typeormWritesEntity,
 } from './support/orm-scenario';
+import { clusterPorts, replicasMeasured } from './support/replica-nodes';
 import { endedAfterEach } from './support/resources';
 import { eventually } from './support/wait';
 
@@ -125,6 +127,62 @@ describe.each(oneFixturePerEngine())('ORMs through the driver modules (%s)', (_n
     expect(module.pools).toHaveLength(1); // TypeORM's pool, over every node
     expect(module.pools[0]?.topology().nodes).toHaveLength(cluster.nodes.length);
     await ormAcrossSwitchover('TypeORM', typeormWrites(dataSource, typeormWritesEntity), fixture, cluster);
+  });
+
+  it("TypeORM's replication: finds on the replicas through the reader, writes and the master's queries on the primary, one pool", async () => {
+    const cluster = started.cluster(await fixture.start({ writesTable: true }));
+    const { module } = moduleOn(fixture, cluster);
+    const { user, password, database } = credentials(cluster);
+    // A view whose row says which server read it: TypeORM's own find shows where it was sent.
+    // MariaDB's views take no @@port, but may call a function that reads it (made by the admin).
+    if (fixture.engine === 'postgresql') {
+      await cluster.query('node1', 'CREATE VIEW served AS SELECT 1 AS id, inet_server_port() AS port', [], {
+        as: 'app',
+      });
+    } else {
+      await cluster.query(
+        'node1',
+        `CREATE FUNCTION ${database}.server_port() RETURNS INT DETERMINISTIC RETURN @@port`,
+      );
+      await cluster.query(
+        'node1',
+        `CREATE VIEW ${database}.served AS SELECT 1 AS id, ${database}.server_port() AS port`,
+      );
+    }
+    const served = new EntitySchema<{ id: number; port: number }>({
+      name: 'served',
+      columns: { id: { type: 'int', primary: true }, port: { type: 'int' } },
+    });
+    const entry = { username: user, password, database };
+    const dataSource = new DataSource({
+      type: sql.dialect,
+      driver: module,
+      replication: { master: entry, slaves: [{ ...entry, host: READ_REPLICAS }] },
+      entities: [typeormWritesEntity, served],
+    });
+    await dataSource.initialize();
+    started.ends(async () => {
+      await dataSource.destroy();
+      await module.end();
+    });
+    // One pool: the primary entry's, whose reader the replica entry got.
+    expect(module.pools).toHaveLength(1);
+    await replicasMeasured(module.pools[0] as { health(): PoolHealth });
+    const { primaryPort, replicaPorts } = clusterPorts(cluster);
+    const ports = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      const [row] = await dataSource.getRepository(served).find();
+      ports.add(Number(row?.port));
+    }
+    expect([...ports].sort()).toEqual([...replicaPorts].sort());
+    await dataSource.getRepository(typeormWritesEntity).save({ id: 41 });
+    const [master] = (await dataSource.query(sql.port)) as Row[];
+    expect(Number(master?.port)).toBe(primaryPort);
+    await eventually(
+      'the write read back through a replica',
+      async () => (await dataSource.getRepository(typeormWritesEntity).findOneBy({ id: 41 })) !== null,
+      10_000,
+    );
   });
 
   it('Sequelize (dialectModule: the module) queries, transactions, and a switchover with no error', async () => {

@@ -115,3 +115,22 @@ describe('reads.heartbeat', () => {
     expect((await probeMysql(server.run, memory)).lagMs).toBe(0);
   });
 });
+
+describe('a probe connection with bigNumberStrings (TypeORM’s default for MySQL)', () => {
+  it('reads Seconds_Behind_Master, the source port and the heartbeat age given as strings', async () => {
+    const server = scriptedMysqlRun((text) => {
+      if (text.startsWith(VERSION)) return [MARIADB_VERSION];
+      if (text.startsWith('SHOW REPLICA STATUS'))
+        return [{ ...MARIADB_REPLICA_STATUS, Seconds_Behind_Master: '2', Master_Port: '24001' }];
+      if (text.startsWith(HEARTBEAT)) return [{ heartbeat_age_us: '-1500' }];
+      if (text.startsWith('SELECT @@global.read_only')) return [MARIADB_REPLICA_VARIABLES];
+      throw new Error(`unscripted statement: ${text}`);
+    });
+    const memory: MysqlProbeMemory = { heartbeatTable: 'failover_pool_heartbeat' };
+    const first = await probeMysql(server.run, memory);
+    expect(first.lagMs).toBe(2_000);
+    expect(first.replication).toMatchObject({ sourcePort: 24001, lagSeconds: 2 });
+    // A beat 1.5 ms in the replica's future (clocks a hair apart): 0, not unknown.
+    expect((await probeMysql(server.run, memory)).lagMs).toBe(0);
+  });
+});

@@ -292,8 +292,10 @@ function parseReplicaRow(row: Row): ParsedLink {
       // Only a live link names its source: a stopped one (a replica promoted with STOP SLAVE alone)
       // must not count as following its old primary.
       sourceHost: linked ? stringOf(field(row, 'Source_Host', 'Master_Host')) : undefined,
-      sourcePort: linked && typeof port === 'number' ? port : undefined,
-      lagSeconds: typeof lag === 'number' ? lag : undefined,
+      // Numbers may arrive as strings: a pool made with mysql2's bigNumberStrings (TypeORM's default
+      // for MySQL) gives its probe connection the same.
+      sourcePort: linked ? numberOf(port) : undefined,
+      lagSeconds: numberOf(lag),
     }),
   };
 }

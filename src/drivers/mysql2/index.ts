@@ -27,3 +27,4 @@ export function createMysqlPromisePool(config: MysqlPoolConfig | string): Failov
     typeof config === 'string' ? undefined : (config.Promise as PromiseConstructor | undefined);
   return new FailoverMysqlPool(config).promise(promiseImpl);
 }
+export { READ_REPLICAS } from '../read-replicas';

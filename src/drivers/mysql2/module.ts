@@ -1,11 +1,12 @@
 import mysql from 'mysql2';
-import { ConfigError } from '../../core/errors';
 import { followingSessionBase } from '../../core/following-session';
 import { mergeModuleOptions } from '../module-options';
 import { ModulePools, type ModulePoolsApi } from '../module-pools';
+import { assertNodesListed, SharedReplicationPool } from '../read-replicas';
 import { FollowingMysqlConnection } from './following-connection';
 import type { MysqlPoolConfig } from './options';
 import { FailoverMysqlPool } from './pool';
+import { ReplicationCluster } from './replication-cluster';
 
 /** mysql2's option names that say where the nodes are (dropped from the ORM's options when `config` lists them). */
 const NODE_KEYS = { nodes: ['hosts', 'host', 'port', 'uri', 'socketPath'], url: 'uri' } as const;
@@ -26,8 +27,11 @@ export interface Mysql2Module extends ModulePoolsApi<FailoverMysqlPool, Mysql2Mo
   createPool(options?: mysql.PoolOptions | string): FailoverMysqlPool;
   /** One connection that follows the primary; it connects at once and emits `connect`. */
   createConnection(options?: mysql.ConnectionOptions | string): FollowingMysqlConnection;
-  /** Refused: a PoolCluster spreads statements over hosts, and failover-pool sends them to the primary. */
-  createPoolCluster(options?: unknown): never;
+  /**
+   * For TypeORM's `replication`: entries over one failover-pool pool, those added with
+   * `host: READ_REPLICAS` reading through its `reader()` (replication-cluster.ts).
+   */
+  createPoolCluster(options?: unknown): ReplicationCluster;
   readonly Types: typeof mysql.Types;
   readonly escape: typeof mysql.escape;
   readonly escapeId: typeof mysql.escapeId;
@@ -46,11 +50,12 @@ export function createMysql2Module(config: MysqlPoolConfig = {}): Mysql2Module {
   const ended = new Set<FailoverMysqlPool>();
   const merged = (options: unknown): MysqlPoolConfig =>
     mergeModuleOptions<MysqlPoolConfig>(options, config, NODE_KEYS);
-  const owned = new ModulePools<FailoverMysqlPool>((pool) => {
+  const endPool = (pool: FailoverMysqlPool): Promise<void> => {
     if (ended.has(pool)) return Promise.resolve();
     ended.add(pool);
     return new Promise((resolve) => pool.end(() => resolve()));
-  });
+  };
+  const owned = new ModulePools<FailoverMysqlPool>(endPool);
 
   // The pool behind every connection, made from the first connection's options (an ORM gives each
   // the same ones).
@@ -64,19 +69,21 @@ export function createMysql2Module(config: MysqlPoolConfig = {}): Mysql2Module {
     return connectionPool;
   };
 
+  const poolFor = (options: unknown): FailoverMysqlPool => {
+    const poolConfig = merged(options);
+    assertNodesListed(poolConfig.host, 'createMysql2Module');
+    return owned.adopt(new FailoverMysqlPool(poolConfig));
+  };
+  // TypeORM's `replication`: one pool for its primary and replica entries (read-replicas.ts).
+  const replication = new SharedReplicationPool<FailoverMysqlPool>((pool) => ended.has(pool));
+
   const module: Mysql2Module = {
     createPool: (options) => owned.adopt(new FailoverMysqlPool(merged(options))),
     createConnection: (options) => {
       const pool = connectionPoolFor(options);
       return new FollowingMysqlConnection(() => pool[followingSessionBase]());
     },
-    createPoolCluster: () => {
-      throw new ConfigError(
-        'replication',
-        "a mysql2 PoolCluster (TypeORM's `replication` option) spreads statements over hosts; failover-pool " +
-          'sends them to the primary. List every node in `hosts` of createMysql2Module instead.',
-      );
-    },
+    createPoolCluster: () => new ReplicationCluster(replication, poolFor, endPool),
     Types: mysql.Types,
     escape: mysql.escape,
     escapeId: mysql.escapeId,

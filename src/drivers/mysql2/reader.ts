@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type mysql from 'mysql2';
 import { ConfigError } from '../../core/errors';
 import { onlyStartsTransaction } from '../../core/transaction-start';
@@ -83,12 +84,14 @@ export function createMysqlReader(pool: FailoverMysqlPool): FailoverMysqlReader 
   const query = statement('query');
   const execute = statement('execute');
   const promiseReader = createPromiseReader(pool);
-  const connection: SessionlessConnection = {
+  // An EventEmitter that never emits, as ORMs listen for a connection's `error` (TypeORM checks
+  // `listeners('error')`): a reader's connection has no socket of its own to fail.
+  const connection: SessionlessConnection = Object.assign(new EventEmitter(), {
     query,
     execute,
     release: () => undefined,
     promise: () => ({ query: promiseReader.query, execute: promiseReader.execute, release: () => undefined }),
-  };
+  });
   return {
     query,
     execute,

@@ -18,3 +18,4 @@ export type { PgTransaction } from './transaction';
 export function createPgPool(config: PgPoolConfig): FailoverPgPool {
   return new FailoverPgPool(config);
 }
+export { READ_REPLICAS } from '../read-replicas';

@@ -2,9 +2,16 @@ import pg from 'pg';
 import { followingSessionBase } from '../../core/following-session';
 import { mergeModuleOptions } from '../module-options';
 import { ModulePools, type ModulePoolsApi } from '../module-pools';
+import {
+  assertNodesListed,
+  namesReadReplicas,
+  type READ_REPLICAS,
+  SharedReplicationPool,
+} from '../read-replicas';
 import { FollowingPgClient } from './following-client';
 import type { PgPoolConfig } from './options';
 import { FailoverPgPool } from './pool';
+import type { FailoverPgReader } from './reader';
 
 /** pg's option names that say where the nodes are (dropped from the ORM's options when `config` lists them). */
 const NODE_KEYS = { nodes: ['hosts', 'host', 'port', 'connectionString'], url: 'connectionString' } as const;
@@ -21,10 +28,14 @@ const CLIENT_POOL_MAX = 10_000;
  * connection that follows the primary (following-client.ts). Everything else is pg's own.
  */
 export interface PgModule extends ModulePoolsApi<FailoverPgPool, PgModule> {
-  /** `new Pool(ormOptions)`: a FailoverPgPool on the ORM's options merged with the module's config. */
-  readonly Pool: new (
-    options?: pg.PoolConfig,
-  ) => FailoverPgPool;
+  /**
+   * `new Pool(ormOptions)`: a FailoverPgPool on the ORM's options merged with the module's config;
+   * with `host: READ_REPLICAS` (an ORM's replica entry), that pool's `reader()`.
+   */
+  readonly Pool: {
+    new (options: pg.PoolConfig & { host: typeof READ_REPLICAS }): FailoverPgReader;
+    new (options?: pg.PoolConfig): FailoverPgPool;
+  };
   /** `new Client(ormOptions)`: one connection that follows the primary. */
   readonly Client: new (
     options?: string | pg.ClientConfig,
@@ -49,12 +60,24 @@ export function createPgModule(config: PgPoolConfig = {}): PgModule {
   const merged = (options: unknown): PgPoolConfig =>
     mergeModuleOptions<PgPoolConfig>(options, config, NODE_KEYS);
 
-  class Pool extends FailoverPgPool {
+  class OwnedPool extends FailoverPgPool {
     constructor(options?: pg.PoolConfig) {
-      super(merged(options));
+      const config = merged(options);
+      assertNodesListed(config.host, 'createPgModule');
+      super(config);
       owned.adopt(this);
     }
   }
+  // TypeORM's `replication`: its replica entries read through the reader of the pool its primary
+  // entry gets (read-replicas.ts). `new Pool()` is a class construction; the trap picks the pool.
+  const replication = new SharedReplicationPool<FailoverPgPool>((pool) => pool.ending);
+  const Pool = new Proxy(OwnedPool, {
+    construct(target, args, newTarget) {
+      const make = () => Reflect.construct(target, args, newTarget) as FailoverPgPool;
+      if (namesReadReplicas(args[0])) return replication.forReplicas(make).reader();
+      return replication.forPrimary(make);
+    },
+  }) as unknown as PgModule['Pool'];
 
   // The pool behind every Client, made from the first Client's options (an ORM gives each the same).
   let clientPool: FailoverPgPool | undefined;
