@@ -7,7 +7,7 @@ import { ENGINES, NEEDS_NODE22 } from './failover/clients/index';
 import { failoverTable, scenarioName } from './failover/print';
 import { promotionTable, promotionVerdicts } from './failover/promotion-table';
 import { summarize } from './failover/summary';
-import { runTrial, type TrialResult, type TrialSettings } from './failover/trial';
+import { incidentsText, runTurns, type TrialResult, trialSettings } from './failover/trial';
 import type { BenchClient, ClusterKit, Scenario } from './failover/types';
 import { parseBenchArgs, wantsEngine } from './lib/args';
 import { describeMachine, machineInfo } from './lib/machine';
@@ -22,13 +22,7 @@ import { ENGINE_TITLES, type FailoverSection } from './report/sections';
 const args = parseBenchArgs(process.argv.slice(2), REPO_ROOT);
 const machine = machineInfo();
 const command = `npm run bench:failover${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-const settings: TrialSettings = {
-  callers: 4,
-  pauseMs: 5,
-  warmupMs: args.smoke ? 300 : 1_000,
-  neverAfterMs: args.neverAfterMs,
-  settleMs: args.smoke ? 500 : 1_500,
-};
+const settings = trialSettings(args);
 
 /** `--fault kill9` runs both its modes; `--fault kill9:sync` one. Smoke: kill -9, asynchronous. */
 function wanted(scenario: Scenario): boolean {
@@ -69,27 +63,21 @@ async function runEngine(kit: ClusterKit, all: readonly BenchClient[]): Promise<
     // Each promoter's scenarios get its own clients: two promoters on one cluster would split it.
     const clients = runnable.filter((client) => (client.promoter ?? 'harness') === scenario.promoter);
     const trials = Math.min(args.trials, scenario.maxTrials ?? args.trials);
-    for (let trial = 1; clients.length > 0 && trial <= trials; trial++) {
-      // Clients take turns within a trial, so drift in the machine's load hits them all alike.
-      for (const client of clients) {
-        const result = await runTrial(kit, client, scenario, trial, settings);
-        results.push(result);
-        server ||= result.server ?? '';
-        const m = result.metrics;
-        console.log(
-          `${kit.engine} ${scenarioName(result)} trial ${trial} ${client.name}: ` +
-            (m
-              ? `outage ${formatMs(m.outageMs, settings.neverAfterMs)}, from writable ${formatMs(m.fromWritableMs, settings.neverAfterMs)}, ` +
-                `acked ${m.acked}, lost ${m.lost}, non-primary ${m.nonPrimaryWrites}, errors ${JSON.stringify(m.errors)}`
-              : `FAILED: ${result.error}`) +
-            (result.incidents.length
-              ? `, incidents ${result.incidents.map((i) => `${i.what}: ${i.code}`).join('; ')}`
-              : '') +
-            (result.promotion ? `; ${promotionLine(result.promotion)}` : '') +
-            (result.notes?.length ? `; notes: ${result.notes.join('; ')}` : ''),
-        );
-      }
-    }
+    const ran = await runTurns(kit, clients, scenario, trials, settings, (result) => {
+      server ||= result.server ?? '';
+      const m = result.metrics;
+      console.log(
+        `${kit.engine} ${scenarioName(result)} trial ${result.trial} ${result.client}: ` +
+          (m
+            ? `outage ${formatMs(m.outageMs, settings.neverAfterMs)}, from writable ${formatMs(m.fromWritableMs, settings.neverAfterMs)}, ` +
+              `acked ${m.acked}, lost ${m.lost}, non-primary ${m.nonPrimaryWrites}, errors ${JSON.stringify(m.errors)}`
+            : `FAILED: ${result.error}`) +
+          incidentsText(result) +
+          (result.promotion ? `; ${promotionLine(result.promotion)}` : '') +
+          (result.notes?.length ? `; notes: ${result.notes.join('; ')}` : ''),
+      );
+    });
+    results.push(...ran);
   }
   return {
     engine: kit.engine,

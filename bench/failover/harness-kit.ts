@@ -2,6 +2,7 @@ import type { TestCluster } from '../../src/testing';
 import { INSTANCE_WRITES_SETUP } from '../promotion/protocol';
 import { injectFault, SCENARIOS, type WatchWritable } from './fault-recipes';
 import { injectLibraryFault } from './library-recipe';
+import { readBack } from './read-back';
 import type { BenchCluster, ClusterKit, Endpoints, Engine, Scenario } from './types';
 
 /** The table every client writes to; created by the app's account. */
@@ -49,31 +50,11 @@ class HarnessBenchCluster<C extends TestCluster> implements BenchCluster {
   }
 
   /** Committed rows only, read as the app: a commit still waiting for its replica is not counted. */
-  private rows<R>(node: string, sql: string, timeoutMs: number): Promise<R[]> {
-    const connectTimeoutMs = Math.min(timeoutMs, 5_000);
-    return this.cluster.query<R>(node, sql, [], { as: 'app', timeoutMs, connectTimeoutMs });
-  }
-
-  async idsOn(node: string): Promise<string[] | undefined> {
-    try {
-      const rows = await this.rows<{ id: number | string }>(node, 'SELECT id FROM writes', 5_000);
-      return rows.map((r) => String(r.id));
-    } catch {
-      return undefined;
-    }
-  }
-
-  async countOn(node: string, ids: readonly number[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    // Integers only, so they can stand in the text: one statement for both placeholder styles.
-    const list = ids.map((id) => String(Math.trunc(id))).join(',');
-    const [row] = await this.rows<{ n: number | string }>(
-      node,
-      `SELECT COUNT(*) AS n FROM writes WHERE id IN (${list})`,
-      2_000,
-    );
-    return Number(row?.n ?? 0);
-  }
+  private readonly reads = readBack((node, sql, limits) =>
+    this.cluster.query(node, sql, [], { as: 'app', ...limits }),
+  );
+  readonly idsOn = this.reads.idsOn;
+  readonly countOn = this.reads.countOn;
 
   destroy(): Promise<void> {
     return this.cluster.destroy();

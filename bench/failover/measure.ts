@@ -1,11 +1,14 @@
 import type { HistoryOp } from '../../src/testing/history';
 import { checkHistory } from '../../src/testing/history';
-import { outageGap } from '../lib/gap';
+import { longestGap, outageGap } from '../lib/gap';
 import type { FaultTimes } from './types';
 
 /** What one trial measured for one client. Times in ms; Infinity: it did not happen within the bound. */
 export interface TrialMetrics {
-  /** The gap in acknowledged writes across the failover: last one before it -> first on the new primary. */
+  /**
+   * The gap in acknowledged writes across the failover: last one before it -> first on the new
+   * primary (with FaultTimes.outage 'longest-gap', the longest gap over the whole fault sequence).
+   */
   outageMs: number;
   /** New primary writable -> first acknowledged write on it (0 when the client beat the watcher). */
   fromWritableMs: number;
@@ -110,7 +113,8 @@ export function measureTrial(
  * primary count (or were acknowledged before the fault): a stale node's acknowledgements do not end
  * an outage. The gap is found from the writes themselves rather than cut at the writability moment,
  * which the watcher knows only to within a poll (a few ms): a fast client's first write on the new
- * primary can land before the watcher sees it writable.
+ * primary can land before the watcher sees it writable. A sequence that may stall a client more
+ * than once (FaultTimes.outage 'longest-gap') takes the longest gap up to that first write instead.
  */
 function outageOf(
   ops: readonly Readonly<HistoryOp>[],
@@ -122,7 +126,11 @@ function outageOf(
     .filter((op) => (op.end as number) <= times.faultAt || onPrimary.has(String(op.id)))
     .map((op) => op.end as number)
     .sort((a, b) => a - b);
-  const gap = outageGap(acks, times.faultAt, times.writableAt);
+  const gap = (times.outage === 'longest-gap' ? longestGap : outageGap)(
+    acks,
+    times.faultAt,
+    times.writableAt,
+  );
   if (!gap) return { outageMs: Number.POSITIVE_INFINITY, fromWritableMs: Number.POSITIVE_INFINITY };
   return { outageMs: gap.to - gap.from, fromWritableMs: Math.max(0, gap.to - times.writableAt) };
 }

@@ -50,7 +50,8 @@ export function replicationName(
   return engine === 'mysql' && replication === 'sync' ? 'semi-sync' : replication;
 }
 
-function errorsCell(errors: Record<string, number>, incidents: Record<string, number>): string {
+/** The errors the app saw, most frequent first, and the incidents outside any call in brackets. */
+export function errorsCell(errors: Record<string, number>, incidents: Record<string, number>): string {
   const parts = Object.entries(errors)
     .sort((a, b) => b[1] - a[1])
     .map(([name, n]) => `${name} x${n}`);

@@ -11,7 +11,7 @@ const SAMPLE = 50;
  * passed. Returns when it saw recovery, or undefined: the client never recovered within the bound.
  */
 export async function waitForRecovery(
-  cluster: BenchCluster,
+  cluster: Pick<BenchCluster, 'countOn'>,
   stream: WriteStream,
   times: FaultTimes,
   neverAfterMs: number,

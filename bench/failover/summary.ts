@@ -1,11 +1,12 @@
 import { max, median, sum, sumCounts } from '../lib/stats';
 import type { TrialResult } from './trial';
+import type { AnyFault, FaultName } from './types';
 
 /** One client under one fault and replication mode, over all its trials. */
-export interface CellSummary {
+export interface CellSummary<F extends AnyFault = FaultName> {
   engine: TrialResult['engine'];
   client: string;
-  fault: TrialResult['fault'];
+  fault: F;
   replication: TrialResult['replication'];
   promoter: TrialResult['promoter'];
   timeouts: TrialResult['timeouts'];
@@ -28,6 +29,8 @@ export interface CellSummary {
   unknownApplied: number;
   unknownNotApplied: number;
   failedButApplied: number;
+  /** Writes acknowledged per trial, median over the measured trials. */
+  ackedMedian: number;
   incidents: Record<string, number>;
   trialErrors: string[];
   /** Fault -> new primary writable (the watcher's moment), median and max over the measured trials. */
@@ -40,14 +43,14 @@ export interface CellSummary {
   notes: Record<string, number>;
 }
 
-export function summarize(results: readonly TrialResult[]): CellSummary[] {
-  const cells = new Map<string, TrialResult[]>();
+export function summarize<F extends AnyFault>(results: readonly TrialResult<F>[]): CellSummary<F>[] {
+  const cells = new Map<string, TrialResult<F>[]>();
   for (const r of results) {
     const key = [r.engine, r.client, r.fault, r.replication, r.promoter, r.timeouts].join('\u0000');
     cells.set(key, [...(cells.get(key) ?? []), r]);
   }
   return [...cells.values()].map((trials) => {
-    const first = trials[0] as TrialResult;
+    const first = trials[0] as TrialResult<F>;
     const measured = trials.flatMap((t) => (t.metrics ? [t.metrics] : []));
     const errors = sumCounts(measured.map((m) => m.errors));
     const incidents: Record<string, number> = {};
@@ -79,6 +82,7 @@ export function summarize(results: readonly TrialResult[]): CellSummary[] {
       unknownApplied: sum(pick((m) => m.unknownApplied)),
       unknownNotApplied: sum(pick((m) => m.unknownNotApplied)),
       failedButApplied: sum(pick((m) => m.failedButApplied)),
+      ackedMedian: median(pick((m) => m.acked)),
       incidents,
       trialErrors: trials.flatMap((t) => (t.error ? [`trial ${t.trial}: ${t.error}`] : [])),
       writableAfterMedianMs: median(writableAfter),

@@ -3,7 +3,7 @@ import { type PromotionTally, tallyPromotions } from '../promotion/events';
 import { measureTrial, type TrialMetrics, type TrialTimeline } from './measure';
 import { waitForRecovery } from './recovery';
 import { startStream, type WriteStream } from './stream';
-import type { BenchClient, ClusterKit, Incident, Scenario, WriteTarget } from './types';
+import type { AnyFault, BenchClient, ClusterKit, FaultName, Incident, Scenario, WriteTarget } from './types';
 
 export interface TrialSettings {
   callers: number;
@@ -15,10 +15,19 @@ export interface TrialSettings {
   settleMs: number;
 }
 
-export interface TrialResult {
+/** The failover benches' steady writes and pacing, shortened by --smoke. */
+export const trialSettings = (args: { smoke: boolean; neverAfterMs: number }): TrialSettings => ({
+  callers: 4,
+  pauseMs: 5,
+  warmupMs: args.smoke ? 300 : 1_000,
+  neverAfterMs: args.neverAfterMs,
+  settleMs: args.smoke ? 500 : 1_500,
+});
+
+export interface TrialResult<F extends AnyFault = FaultName> {
   engine: ClusterKit['engine'];
   client: string;
-  fault: Scenario['fault'];
+  fault: F;
   replication: Scenario['replication'];
   promoter: Scenario['promoter'];
   timeouts: Scenario['timeouts'];
@@ -39,14 +48,14 @@ export interface TrialResult {
 }
 
 /** One client, one fault, on a fresh cluster that is destroyed whatever happens. */
-export async function runTrial(
-  kit: ClusterKit,
+export async function runTrial<F extends AnyFault>(
+  kit: ClusterKit<F>,
   client: BenchClient,
-  scenario: Scenario,
+  scenario: Scenario<F>,
   trial: number,
   settings: TrialSettings,
-): Promise<TrialResult> {
-  const result: TrialResult = {
+): Promise<TrialResult<F>> {
+  const result: TrialResult<F> = {
     engine: kit.engine,
     client: client.name,
     fault: scenario.fault,
@@ -111,6 +120,35 @@ export async function runTrial(
   }
   return result;
 }
+
+/**
+ * `trials` of `scenario` for every client, the clients taking turns within a trial (so drift in the
+ * machine's load hits them all alike); each result goes to `report` as it comes.
+ */
+export async function runTurns<F extends AnyFault>(
+  kit: ClusterKit<F>,
+  clients: readonly BenchClient[],
+  scenario: Scenario<F>,
+  trials: number,
+  settings: TrialSettings,
+  report: (result: TrialResult<F>) => void,
+): Promise<TrialResult<F>[]> {
+  const results: TrialResult<F>[] = [];
+  for (let trial = 1; clients.length > 0 && trial <= trials; trial++) {
+    for (const client of clients) {
+      const result = await runTrial(kit, client, scenario, trial, settings);
+      results.push(result);
+      report(result);
+    }
+  }
+  return results;
+}
+
+/** A trial's incidents for its log line ('' when none). */
+export const incidentsText = (result: TrialResult<AnyFault>): string =>
+  result.incidents.length
+    ? `, incidents ${result.incidents.map((i) => `${i.what}: ${i.code}`).join('; ')}`
+    : '';
 
 /**
  * A client that throws outside any call would crash a real app. The bench records it against the

@@ -8,6 +8,12 @@ import type { PromotionRecord } from '../promotion/events';
 
 export type Engine = 'postgres' | 'mysql';
 export type FaultName = 'switchover' | 'kill9' | 'sigstop';
+/**
+ * The faults a cluster kit injects are its own: primary/replica clusters take FaultName, a Galera
+ * cluster its own set (bench/galera/faults.ts). The trial, its measure and its summary only carry
+ * the name, hence the type parameter `F` below.
+ */
+export type AnyFault = string;
 export type Replication = 'async' | 'sync';
 /**
  * Who promotes a replica after the fault: the harness, as an HA manager would (the recipes of
@@ -76,15 +82,21 @@ export interface FaultTimes {
   readonly newPrimary: string;
   /** What the recipe saw go wrong without failing the trial (a replica that did not follow, say). */
   readonly notes?: readonly string[];
+  /**
+   * 'longest-gap': the outage is the longest gap between acknowledged writes anywhere from the fault
+   * to the first write after `writableAt`, for a sequence in which a client may stall more than once
+   * (Galera: the writer moves off a node and back). Default: the gap that ends at that first write.
+   */
+  readonly outage?: 'longest-gap';
 }
 
 /** A running cluster of one engine, with the faults the bench injects and a way to read rows back. */
-export interface BenchCluster {
+export interface BenchCluster<F extends AnyFault = FaultName> {
   readonly endpoints: Endpoints;
   readonly nodeNames: readonly string[];
   /** Server version, for the report. */
   readonly version: string;
-  inject(scenario: Scenario): Promise<FaultTimes>;
+  inject(scenario: Scenario<F>): Promise<FaultTimes>;
   /** Ids in the `writes` table of `node`, as strings; undefined when the node cannot be read (down). */
   idsOn(node: string): Promise<string[] | undefined>;
   /** How many of `ids` are on `node` (used while the bench waits for a client to recover). */
@@ -93,17 +105,17 @@ export interface BenchCluster {
 }
 
 /** Starts fresh clusters of one engine; one per trial. */
-export interface ClusterKit {
+export interface ClusterKit<F extends AnyFault = FaultName> {
   readonly engine: Engine;
   /** Faults this engine supports, and which replication modes each is run in (and why). */
-  readonly scenarios: readonly Scenario[];
+  readonly scenarios: readonly Scenario<F>[];
   /** Why this engine's servers cannot run on this machine, or undefined when they can. */
   unavailable?(): string | undefined;
-  start(scenario: Scenario): Promise<BenchCluster>;
+  start(scenario: Scenario<F>): Promise<BenchCluster<F>>;
 }
 
-export interface Scenario {
-  readonly fault: FaultName;
+export interface Scenario<F extends AnyFault = FaultName> {
+  readonly fault: F;
   readonly replication: Replication;
   readonly promoter: Promoter;
   readonly timeouts: ReceiveTimeouts;

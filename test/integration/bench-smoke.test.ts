@@ -3,13 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { harness } from '../../src/testing';
 import { mariadbUnavailable } from './support/mariadb-fixture';
+import { skipOrFail } from './support/required-servers';
 
 /**
  * `npm test` checks that the benchmark scripts still run end to end, in their --smoke mode (one short
  * trial of one fault on each engine, no Node 22 peers), and write their reports. Figures are never
  * asserted: a timing on a shared machine proves nothing; `npm run bench:*` is where figures come from.
- * The MariaDB side runs where mariadbd is installed (the benches skip it otherwise, and so does this).
+ * The MariaDB side runs where mariadbd is installed (the benches skip it otherwise, and so does this);
+ * bench:galera where Galera is.
  */
 const root = join(import.meta.dirname, '..', '..');
 const out = mkdtempSync(join(process.env.FAILOVER_POOL_TMPDIR || tmpdir(), 'bench-smoke-'));
@@ -47,6 +50,9 @@ const FAILOVER_CLIENTS: Record<Engine, string[]> = {
 /** PostgreSQL: pg.Pool; MariaDB: mysql2's promise and callback APIs. */
 const OVERHEAD_PAIRS: Record<Engine, number> = { postgres: 1, mysql: 2 };
 const engines: Engine[] = mariadbUnavailable() === undefined ? ['postgres', 'mysql'] : ['postgres'];
+/** bench:galera's case runs where Galera is installed (CI installs galera-4 and requires it). */
+const galeraMissing = harness.missingServer('galera');
+if (galeraMissing) skipOrFail('MariaDB Galera (bench:galera --smoke)', galeraMissing);
 
 const readReport = (): Report => JSON.parse(readFileSync(join(out, 'bench-report.json'), 'utf8')) as Report;
 
@@ -94,6 +100,19 @@ describe('benchmark scripts (smoke)', () => {
     expect(output).toContain('acked writes lost');
     expect(readFileSync(join(out, 'bench-report.html'), 'utf8')).toContain('<svg');
   });
+
+  it.skipIf(galeraMissing !== undefined)(
+    'bench:galera --smoke runs the three MariaDB clients through a cut-off writer on a Galera cluster and prints their table',
+    { timeout: 180_000 },
+    async () => {
+      const { code, output } = await runScript('bench/galera.ts');
+      expect(code, output).toBe(0);
+      const row =
+        /^(failover-pool|mysql2 PoolCluster|mariadb PoolCluster) +writer cut off \(gmcast\.isolate\) +\d\/1 +/;
+      expect(output.split('\n').filter((line) => row.test(line))).toHaveLength(3);
+      expect(output).toContain('acked writes lost');
+    },
+  );
 
   it('bench:hung --smoke runs its frozen-primary trials on each engine and prints their table', {
     timeout: 300_000,
