@@ -867,6 +867,20 @@ export class FailoverEngine<Connection> {
    * closed, checked out ones included: a write in flight on an old primary that hangs and comes back
    * must not complete there unnoticed.
    */
+  /**
+   * A Galera node that answers and is still in the Primary component (Synced, or a donor): a write
+   * under way there commits for the whole group (a donor's once its state transfer is over), or
+   * fails certification and is re-run. So when the writer moves off it (it became a donor, the node
+   * that started first came back), its writes may finish there: closing them would end them as
+   * outcome-unknown although they commit (all 11 did in bench:galera's rolling restart before
+   * this). A node cut off from the component cannot commit, and one that stopped answering may be
+   * hung: those are retired as usual.
+   */
+  private galeraMember(snapshot: TopologySnapshot, nodeName: string): boolean {
+    const view = snapshot.nodes.find((n) => n.name === nodeName);
+    return view?.healthy === true && view.galera?.clusterStatus === 'Primary';
+  }
+
   private retireOthers(snapshot: TopologySnapshot): void {
     const keep = snapshot.primary?.name ?? null;
     // No primary and no split brain: nothing decided yet. A primary that hangs may come back as
@@ -876,7 +890,7 @@ export class FailoverEngine<Connection> {
     if (key === this.retiredFor) return;
     this.retiredFor = key;
     for (const node of this.nodes) {
-      if (node.name === keep) continue;
+      if (node.name === keep || this.galeraMember(snapshot, node.name)) continue;
       const pool = this.pools.get(node.name);
       if (pool) {
         debug('retiring connections to %s (primary is now %s)', node.name, keep ?? 'undecided');
