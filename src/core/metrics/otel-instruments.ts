@@ -54,7 +54,7 @@ export function attachInstruments(
   meter
     .createObservableGauge('failover_pool.node.lag', {
       description:
-        "How stale a replica's data is: the age of the last transaction it applied, 0 once it applied all it received (PostgreSQL); Seconds_Behind_Source, whole seconds (MySQL/MariaDB)",
+        "How stale a replica's data is: the age of the last transaction it applied, 0 once it applied all it received (PostgreSQL); Seconds_Behind_Source in whole seconds, or the heartbeat row's age with reads.heartbeat (MySQL/MariaDB)",
       unit: 's',
     })
     .addCallback((result) => {
