@@ -39,7 +39,11 @@ export class ReplicationCluster extends EventEmitter {
     const kind = this.kindOf(pattern);
     const pool = this.pool;
     if (kind instanceof Error || !pool) {
-      process.nextTick(callback, kind instanceof Error ? kind : new Error('No entry was added.'));
+      const none = new ConfigError(
+        'replication',
+        'no entry was added: add a primary entry (and replica entries) first.',
+      );
+      process.nextTick(callback, kind instanceof Error ? kind : none);
       return;
     }
     if (kind === 'replicas') pool.reader().getConnection(callback);
